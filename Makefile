@@ -1,0 +1,33 @@
+# Set-up and everyday commands. `make run` and `make test` do all the set-up on a fresh machine.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: setup run test bench demo clean
+
+setup: $(STAMP)
+
+# torch first, pinned: on these machines torch==2.13.0 is a CPU build on local disk, while an
+# unpinned torch would pull a CUDA build of several GB.
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/python -m ideamap.demo_run
+
+test: setup
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python benchmarks/bench_embed.py
+	$(BIN)/python benchmarks/bench_build.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

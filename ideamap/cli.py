@@ -1,0 +1,341 @@
+"""Command line: thin commands over the library. Each prints readable text, or JSON with --json.
+
+Exit codes (stable, for scripts):
+  0  success
+  1  the map or an input could not be used (the message says why)
+  2  wrong usage (unknown option, missing argument)
+  3  cancelled (Ctrl+C); work finished so far is kept and the next run resumes
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from ideamap.errors import IdeamapError
+
+EXIT_ERROR = 1
+EXIT_CANCELLED = 3
+
+
+class _Command(click.Command):
+    """Turns library errors into one readable line and a stable exit code."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except IdeamapError as exc:
+            click.secho(f"Error: {exc}", fg="red", err=True)
+            ctx.exit(EXIT_ERROR)
+        except KeyboardInterrupt:
+            click.echo("\nCancelled. Finished work is kept; run the same command to resume.", err=True)
+            ctx.exit(EXIT_CANCELLED)
+
+
+class _Group(click.Group):
+    command_class = _Command
+
+
+@click.group(cls=_Group, invoke_without_command=True)
+@click.version_option(package_name="ideamap")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Explore a collection of documents as a map of ideas.
+
+    \b
+    Example:
+      ideamap build ~/papers -o papers.ideamap
+      ideamap info papers.ideamap
+    Run without a command to open the desktop app.
+    """
+    if ctx.invoked_subcommand is None:
+        from ideamap.app.launch import launch
+
+        sys.exit(launch(None))
+
+
+def _emit(data, as_json: bool, text_fn) -> None:
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    else:
+        text_fn(data)
+
+
+def _open(map_path: Path):
+    from ideamap.store.mapfile import MapStore
+
+    return MapStore.open(map_path)
+
+
+# -- build / add / rebuild ----------------------------------------------------------------------
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="The map file to create (.ideamap).")
+@click.option("--seed", default=42, show_default=True, help="Random seed of the layout: same input and seed, same map.")
+@click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
+def build(paths, output, seed, as_json):
+    """Make a new map from folders and files (PDF, HTML, Markdown, text, notes, .vtt/.srt, .docx).
+
+    \b
+    Example:
+      ideamap build ~/papers ~/notes -o research.ideamap
+    If the map exists from a build that was interrupted, the build resumes.
+    """
+    from ideamap.cli_progress import StageBars
+    from ideamap.pipeline import BuildOptions, build as run_build
+
+    with StageBars(enabled=not as_json) as bars:
+        report = run_build(paths, output, options=BuildOptions(seed=seed), progress=bars.update)
+    _emit(_report_dict(report), as_json, _print_report)
+
+
+@main.command()
+@click.argument("map_path", type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def add(map_path, paths, as_json):
+    """Add new or changed files to a map; existing points stay where they are.
+
+    \b
+    Example:
+      ideamap add research.ideamap new-paper.pdf notes/
+    """
+    from ideamap.cli_progress import StageBars
+    from ideamap.pipeline import add as run_add
+
+    with StageBars(enabled=not as_json) as bars:
+        report = run_add(map_path, paths, progress=bars.update)
+    _emit(_report_dict(report), as_json, _print_report)
+
+
+@main.command()
+@click.argument("map_path", type=click.Path(exists=True, path_type=Path))
+@click.option("--seed", default=42, show_default=True, help="Random seed of the layout.")
+@click.option("--json", "as_json", is_flag=True)
+def rebuild(map_path, seed, as_json):
+    """Lay out the whole map again (points move; islands and labels are recomputed).
+
+    \b
+    Example:
+      ideamap rebuild research.ideamap
+    """
+    from ideamap.cli_progress import StageBars
+    from ideamap.pipeline import BuildOptions, rebuild as run_rebuild
+
+    with StageBars(enabled=not as_json) as bars:
+        report = run_rebuild(map_path, options=BuildOptions(seed=seed), progress=bars.update)
+    _emit(_report_dict(report), as_json, _print_report)
+
+
+def _report_dict(report) -> dict:
+    from dataclasses import asdict
+
+    return asdict(report)
+
+
+def _print_report(d: dict) -> None:
+    state = "Cancelled" if d["cancelled"] else "Done"
+    click.echo(
+        f"{state}: {d['files_seen']} files ({d['files_read']} read, {d['files_unchanged']} unchanged), "
+        f"{d['paragraphs_added']} paragraphs added, {d['paragraphs_embedded']} embedded."
+    )
+    _print_failed(d["files_failed"])
+    times = ", ".join(f"{k} {v:.1f}s" for k, v in d["stage_seconds"].items())
+    if times:
+        click.echo(f"Time: {times}")
+    click.echo(f"Map: {d['map_path']}")
+
+
+def _print_failed(failed) -> None:
+    if failed:
+        click.echo(f"{len(failed)} file(s) not on the map:")
+        for path, status, reason in failed:
+            click.echo(f"  {Path(path).name} [{status}]: {reason}")
+
+
+# -- looking at a map -------------------------------------------------------------------------------
+@main.command()
+@click.argument("map_path", type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+def info(map_path, as_json):
+    """Summary: documents, paragraphs, islands per level, sea share, files that failed and why.
+
+    \b
+    Example:
+      ideamap info research.ideamap --json
+    """
+    from dataclasses import asdict
+
+    from ideamap.summary import map_info
+
+    with _open(map_path) as store:
+        data = asdict(map_info(store))
+
+    def text(d):
+        click.echo(f"Map: {d['path']}")
+        click.echo(f"Documents: {d['n_documents']}   Paragraphs: {d['n_paragraphs']} ({d['n_mapped']} on the map)")
+        levels = " / ".join(str(n) for n in d["n_islands_per_level"]) or "none yet"
+        click.echo(f"Islands per level (regions / islands / bays): {levels}")
+        click.echo(f"Sea (unclustered): {d['sea_share']:.1%}")
+        click.echo(f"Encoder: {d['model_id'] or 'none yet'}")
+        _print_failed(d["failed"])
+
+    _emit(data, as_json, text)
+
+
+@main.command()
+@click.argument("map_path", type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+def islands(map_path, as_json):
+    """The island hierarchy (regions › islands › bays) with labels and their evidence.
+
+    \b
+    Example:
+      ideamap islands research.ideamap
+    """
+    from ideamap.summary import island_tree, level_name
+
+    with _open(map_path) as store:
+        tree = island_tree(store)
+
+    def text(nodes, depth=0):
+        for node in nodes:
+            pad = "  " * depth
+            click.echo(f"{pad}{level_name(node['level']).title()} «{node['label']}» ({node['size']} paragraphs)")
+            click.echo(f"{pad}  terms: {', '.join(node['terms'][:8])}")
+            for ex in node["exemplars"][:3] if depth == 0 else node["exemplars"][:1]:
+                click.echo(f"{pad}  e.g. [{ex['id']}] {_clip(ex['text'], 100)}")
+            text(node["children"], depth + 1)
+
+    _emit(tree, as_json, text)
+
+
+@main.command()
+@click.argument("map_path", type=click.Path(exists=True, path_type=Path))
+@click.argument("query")
+@click.option("-n", "--limit", default=10, show_default=True)
+@click.option("--keyword-only", is_flag=True, help="Skip the semantic part (no model is loaded).")
+@click.option("--json", "as_json", is_flag=True)
+def search(map_path, query, limit, keyword_only, as_json):
+    """Find paragraphs by meaning and by keywords.
+
+    \b
+    Example:
+      ideamap search research.ideamap "consensus under network partitions"
+    """
+    from ideamap.search import NeighborIndex, hybrid_search
+
+    with _open(map_path) as store:
+        encoder = None if keyword_only else _encoder_for(store)
+        index = NeighborIndex.from_store(store)
+        hits = hybrid_search(store, index, query, encoder=encoder, limit=limit)
+        rows = _describe(store, [h.paragraph_id for h in hits])
+        for row, hit in zip(rows, hits):
+            row.update(score=round(hit.score, 5), similarity=hit.semantic, keyword_match=hit.keyword)
+    _emit(rows, as_json, _print_paragraph_rows)
+
+
+@main.command()
+@click.argument("map_path", type=click.Path(exists=True, path_type=Path))
+@click.argument("paragraph_id", type=int)
+@click.option("-k", default=10, show_default=True, help="How many neighbours.")
+@click.option("--json", "as_json", is_flag=True)
+def neighbors(map_path, paragraph_id, k, as_json):
+    """The paragraphs nearest in meaning to one paragraph, anywhere in the collection.
+
+    \b
+    Example:
+      ideamap neighbors research.ideamap 1234 -k 5
+    """
+    from ideamap.search import NeighborIndex
+
+    with _open(map_path) as store:
+        store.paragraph(paragraph_id)  # a clear error for an unknown id
+        found = NeighborIndex.from_store(store).neighbors(paragraph_id, k)
+        rows = _describe(store, [n.paragraph_id for n in found])
+        for row, n in zip(rows, found):
+            row["similarity"] = round(n.similarity, 4)
+    _emit(rows, as_json, _print_paragraph_rows)
+
+
+@main.command()
+@click.argument("map_path", type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="File to write (default: standard output).")
+def export(map_path, fmt, output):
+    """Export a row per paragraph: id, document, page, text, x, y, islands (broadest → finest).
+
+    \b
+    Example:
+      ideamap export research.ideamap --format jsonl -o paragraphs.jsonl
+    """
+    from ideamap.summary import export_rows
+
+    with _open(map_path) as store:
+        stream = open(output, "w", encoding="utf-8") if output else sys.stdout
+        try:
+            for row in export_rows(store):
+                stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+        finally:
+            if output:
+                stream.close()
+
+
+@main.command(name="open")
+@click.argument("map_path", type=click.Path(exists=True, path_type=Path))
+def open_map(map_path):
+    """Open a map in the desktop app.
+
+    \b
+    Example:
+      ideamap open research.ideamap
+    """
+    from ideamap.app.launch import launch
+
+    sys.exit(launch(map_path))
+
+
+def _encoder_for(store):
+    from ideamap.embed.encoder import load_encoder
+
+    model_ids = store.vector_model_ids()
+    return load_encoder(model_ids[0]) if model_ids else None
+
+
+def _describe(store, ids) -> list[dict]:
+    docs = {}
+    out = []
+    for p in store.paragraphs(ids):
+        if p.document_id not in docs:
+            docs[p.document_id] = store.document(p.document_id)
+        doc = docs[p.document_id]
+        out.append({"id": p.id, "document": doc.path, "title": doc.title, "page": p.page, "text": p.text})
+    return out
+
+
+def _print_paragraph_rows(rows) -> None:
+    if not rows:
+        click.echo("No matches.")
+    for row in rows:
+        where = Path(row["document"]).name + (f", p. {row['page']}" if row.get("page") else "")
+        score = f"{row['similarity']:.3f}" if row.get("similarity") is not None else "keyword"
+        click.echo(f"[{row['id']}] {score}  {where}")
+        click.echo(f"    {_clip(row['text'], 200)}")
+
+
+def _clip(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def gui_main() -> None:
+    from ideamap.app.launch import launch
+
+    sys.exit(launch(Path(sys.argv[1]) if len(sys.argv) > 1 else None))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""Progress bars for the CLI: one tqdm bar per pipeline stage, on standard error."""
+
+from __future__ import annotations
+
+import sys
+
+STAGE_TITLES = {"read": "Reading files", "embed": "Embedding", "layout": "Layout", "write": "Writing"}
+
+
+class StageBars:
+    def __init__(self, *, enabled: bool = True):
+        self.enabled = enabled and sys.stderr.isatty()
+        self.bars: dict = {}
+
+    def __enter__(self) -> "StageBars":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+    def update(self, stage: str, done: int, total: int, detail: str = "") -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        bar = self.bars.get(stage)
+        if bar is None or (total and bar.total != total and stage == "embed"):
+            if bar is not None:
+                bar.close()
+            bar = tqdm(total=total or None, desc=STAGE_TITLES.get(stage, stage), unit="", file=sys.stderr,
+                       leave=stage != "embed", dynamic_ncols=True)
+            self.bars[stage] = bar
+        bar.n = done
+        bar.set_postfix_str(detail[:40], refresh=False)
+        bar.refresh()

@@ -1,0 +1,1 @@
+"""Files → documents → paragraphs. One reader per format behind a registry (see base.py)."""

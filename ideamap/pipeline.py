@@ -1,0 +1,333 @@
+"""Build, add and re-lay-out maps: runs the steps, reports progress, honours cancel.
+
+Documents are read and embedded in small batches, and each document is committed with its
+paragraphs and vectors in one transaction; the layout is computed once all documents are in.
+A build that is killed or cancelled therefore leaves a valid map, and running it again resumes
+with the documents it has not finished.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from ideamap.errors import Cancelled, MapFileError, NoDocumentsError
+from ideamap.model import READABLE_STATUSES, ReadResult
+from ideamap.store.mapfile import MAPPED_KINDS, MapStore
+
+# (stage, done, total, detail). Stages: read, embed, layout, write.
+ProgressFn = Callable[[str, int, int, str], None]
+CancelFn = Callable[[], bool]
+
+# Paragraphs gathered before the encoder runs: big enough for well-filled, length-sorted
+# batches, small enough that a cancel or a kill loses little.
+EMBED_BATCH_PARAGRAPHS = 512
+EMBED_BATCH_DOCUMENTS = 32
+SEED = 42
+# Below this many points an add lays the whole map out again: placing new points by their
+# neighbours only makes sense against a layout with some structure.
+MIN_POINTS_TO_PLACE = 50
+
+
+@dataclass
+class BuildOptions:
+    seed: int = SEED
+    model_id: str = ""  # empty: the default encoder
+    max_file_bytes: int = 200 * 2**20
+    use_cache: bool = True
+
+
+@dataclass
+class BuildReport:
+    map_path: str
+    files_seen: int = 0
+    files_read: int = 0  # newly read (unchanged files are skipped)
+    files_unchanged: int = 0
+    files_failed: list[tuple[str, str, str]] = field(default_factory=list)
+    paragraphs_added: int = 0
+    paragraphs_embedded: int = 0
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    laid_out: str = ""  # "full", "placed" or "" (nothing to do)
+    cancelled: bool = False
+
+    def time(self, stage: str):
+        return _timer(self.stage_seconds, stage)
+
+
+@contextmanager
+def _timer(bucket: dict[str, float], stage: str):
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        bucket[stage] = bucket.get(stage, 0.0) + time.perf_counter() - start
+
+
+def _noop_progress(stage: str, done: int, total: int, detail: str = "") -> None:
+    pass
+
+
+def _never() -> bool:
+    return False
+
+
+def build(paths: Iterable[Path], out: Path, *, options: BuildOptions | None = None,
+          progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> BuildReport:
+    """Make a new map at ``out`` from files and folders. If ``out`` holds an unfinished build,
+    it is resumed."""
+    out = Path(out)
+    if out.exists():
+        store = MapStore.open(out)
+        if not has_unfinished_build(store):
+            store.close()
+            raise MapFileError(f"{out} already exists. Use 'ideamap add' to add files to it.")
+    else:
+        store = MapStore.create(out)
+    with store:
+        return _ingest_and_layout(store, paths, "build", options or BuildOptions(), progress, cancel)
+
+
+def add(map_path: Path, paths: Iterable[Path], *, options: BuildOptions | None = None,
+        progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> BuildReport:
+    """Read new or changed files into an existing map and place their paragraphs without moving
+    the points already there."""
+    with MapStore.open(map_path) as store:
+        return _ingest_and_layout(store, paths, "add", options or BuildOptions(), progress, cancel)
+
+
+def rebuild(map_path: Path, *, options: BuildOptions | None = None,
+            progress: ProgressFn | None = None) -> BuildReport:
+    """Lay out every paragraph again from scratch (points move; islands are recomputed)."""
+    options = options or BuildOptions()
+    with MapStore.open(map_path) as store:
+        report = BuildReport(map_path=str(map_path))
+        run_id = store.start_run("rebuild", _run_params(options), model_id=_model_id(options))
+        _full_layout(store, options, report, progress or _noop_progress)
+        store.finish_run(run_id, extra={"stage_seconds": report.stage_seconds})
+        return report
+
+
+def _ingest_and_layout(store: MapStore, paths, kind: str, options: BuildOptions,
+                       progress: ProgressFn | None, cancel: CancelFn | None) -> BuildReport:
+    from ideamap.ingest import discover_files
+
+    progress = progress or _noop_progress
+    cancel = cancel or _never
+    report = BuildReport(map_path=str(store.path))
+    files = discover_files([Path(p) for p in paths])
+    report.files_seen = len(files)
+    run_id = store.start_run(kind, _run_params(options, files), model_id=_model_id(options))
+    if not files and kind == "build":
+        store.finish_run(run_id, status="failed")
+        raise NoDocumentsError("No files found in the paths given.")
+    try:
+        _ingest(store, files, run_id, options, report, progress, cancel)
+    except Cancelled:
+        report.cancelled = True
+        store.finish_run(run_id, status="cancelled", extra={"stage_seconds": report.stage_seconds})
+        return report
+    if store.count_paragraphs() == 0 and kind == "build":
+        store.finish_run(run_id, status="done", extra={"note": "no readable text"})
+        return report
+    _update_layout(store, options, report, progress)
+    store.finish_run(run_id, extra={"stage_seconds": report.stage_seconds, "laid_out": report.laid_out})
+    return report
+
+
+class _Embedder:
+    """Loads the encoder and cache only when there is text to embed: an `add` of unchanged
+    files never imports torch."""
+
+    def __init__(self, options: BuildOptions):
+        self.options = options
+        self.encoder = None
+        self.cache = None
+
+    def __call__(self, texts: list[str], progress, cancel) -> np.ndarray:
+        from ideamap.embed import VectorCache, embed_texts
+        from ideamap.embed.encoder import DEFAULT_MODEL_ID, load_encoder
+        from ideamap.paths import cache_dir
+
+        if self.encoder is None:
+            self.encoder = load_encoder(self.options.model_id or DEFAULT_MODEL_ID)
+            if self.options.use_cache:
+                self.cache = VectorCache(cache_dir() / "vectors.sqlite")
+        return embed_texts(self.encoder, texts, cache=self.cache, progress=progress, cancel=cancel)
+
+    @property
+    def model_id(self) -> str:
+        from ideamap.embed.encoder import DEFAULT_MODEL_ID
+
+        return self.options.model_id or DEFAULT_MODEL_ID
+
+
+def _ingest(store: MapStore, files: list[Path], run_id: int, options: BuildOptions,
+            report: BuildReport, progress: ProgressFn, cancel: CancelFn) -> None:
+    from ideamap.ingest import content_hash, read_document
+
+    known = store.document_hashes()
+    embedder = _Embedder(options)
+    pending: list[tuple[ReadResult, str]] = []
+    for n, path in enumerate(files, 1):
+        if cancel():
+            _flush(store, pending, embedder, run_id, report, progress, cancel)
+            raise Cancelled("Cancelled; the files finished so far are kept.")
+        with report.time("read"):
+            digest = _safe_hash(path, content_hash)
+            previous = known.get(str(path))
+            if previous is not None and previous[1] == digest:
+                report.files_unchanged += 1
+                progress("read", n, len(files), f"unchanged: {path.name}")
+                continue
+            result = read_document(path, max_bytes=options.max_file_bytes)
+        report.files_read += 1
+        if result.status not in READABLE_STATUSES:
+            report.files_failed.append((result.path, result.status.value, result.reason))
+        pending.append((result, digest))
+        progress("read", n, len(files), path.name)
+        if _batch_full(pending):
+            _flush(store, pending, embedder, run_id, report, progress, cancel)
+            pending = []
+    _flush(store, pending, embedder, run_id, report, progress, cancel)
+
+
+def _safe_hash(path: Path, content_hash) -> str:
+    try:
+        return content_hash(path)
+    except OSError:
+        return ""  # the reader will record why the file cannot be read
+
+
+def _batch_full(pending: list[tuple[ReadResult, str]]) -> bool:
+    paragraphs = sum(len(r.paragraphs) for r, _ in pending)
+    return paragraphs >= EMBED_BATCH_PARAGRAPHS or len(pending) >= EMBED_BATCH_DOCUMENTS
+
+
+def _mapped_texts(result: ReadResult) -> list[str]:
+    return [p.text for p in result.paragraphs if p.kind.value in MAPPED_KINDS]
+
+
+def _flush(store: MapStore, pending, embedder: _Embedder, run_id: int, report: BuildReport,
+           progress: ProgressFn, cancel: CancelFn) -> None:
+    """Embed the mapped paragraphs of a batch of documents, then commit each document."""
+    if not pending:
+        return
+    texts = [t for result, _ in pending for t in _mapped_texts(result)]
+    vectors = None
+    if texts:
+        with report.time("embed"):
+            vectors = embedder(texts, lambda d, t: progress("embed", d, t, f"{len(texts)} paragraphs"), cancel)
+        report.paragraphs_embedded += len(texts)
+    offset = 0
+    with report.time("write"):
+        for result, digest in pending:
+            count = len(_mapped_texts(result))
+            vecs = vectors[offset : offset + count] if vectors is not None else None
+            offset += count
+            store.write_document(result, digest, vecs, model_id=embedder.model_id, run_id=run_id)
+            report.paragraphs_added += len(result.paragraphs)
+
+
+def _update_layout(store: MapStore, options: BuildOptions, report: BuildReport,
+                   progress: ProgressFn) -> None:
+    """Full layout when the map has none (or too little to place against); otherwise place
+    only the paragraphs without coordinates, leaving every existing point where it is."""
+    vec_ids, _ = store.vectors()
+    placed_ids, _ = store.coords()
+    if len(vec_ids) == 0:
+        return
+    unplaced = np.setdiff1d(vec_ids, placed_ids)
+    removed = np.setdiff1d(placed_ids, vec_ids)
+    if len(unplaced) == 0 and len(removed) == 0:
+        return
+    if len(placed_ids) < MIN_POINTS_TO_PLACE:
+        _full_layout(store, options, report, progress)
+    else:
+        _place_new(store, unplaced, report, progress)
+
+
+def _full_layout(store: MapStore, options: BuildOptions, report: BuildReport, progress: ProgressFn) -> None:
+    from ideamap.layout import compute_layout
+
+    ids, vectors = store.vectors()
+    if len(ids) == 0:
+        return
+    texts = store.texts_for(ids)
+    progress("layout", 0, 1, f"laying out {len(ids)} paragraphs")
+    with report.time("layout"):
+        result = compute_layout(vectors, texts, seed=options.seed,
+                                progress=lambda msg: progress("layout", 0, 1, msg))
+    with report.time("write"):
+        store.save_layout(ids, result.coords, result.levels, result.islands, result.sea_hint, replace=True)
+        store.set_meta("layout_params", _json(result.params))
+    report.laid_out = "full"
+    progress("layout", 1, 1, "done")
+
+
+def _place_new(store: MapStore, new_ids: np.ndarray, report: BuildReport, progress: ProgressFn) -> None:
+    from ideamap.layout import place_new_points, relabel_islands
+
+    progress("layout", 0, 1, f"placing {len(new_ids)} new paragraphs")
+    with report.time("layout"):
+        all_ids, all_vecs = store.vectors()
+        old_ids, old_xy = store.coords()
+        old_ids_m, old_levels = store.memberships()
+        old_rows = np.searchsorted(all_ids, old_ids)
+        levels_aligned = _align_levels(old_ids, old_ids_m, old_levels)
+        new_rows = np.searchsorted(all_ids, new_ids)
+        coords, levels = place_new_points(all_vecs[old_rows], old_xy, levels_aligned, all_vecs[new_rows])
+        store.save_layout(new_ids, coords, levels, None, None, replace=False)
+        ids, xy = store.coords()
+        ids_m, lv = store.memberships()
+        rows = np.searchsorted(all_ids, ids)
+        specs = relabel_islands(store.texts_for(ids), _align_levels(ids, ids_m, lv), xy, all_vecs[rows])
+        store.replace_islands(specs, ids)
+    report.laid_out = "placed"
+    progress("layout", 1, 1, "done")
+
+
+def _align_levels(ids: np.ndarray, member_ids: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """Memberships reordered to follow ``ids`` (sea, -1, where a paragraph has none)."""
+    n_levels = max(levels.shape[0], 1)
+    out = np.full((n_levels, len(ids)), -1, dtype=np.int32)
+    if len(member_ids):
+        pos = np.searchsorted(member_ids, ids)
+        pos = np.clip(pos, 0, len(member_ids) - 1)
+        hit = member_ids[pos] == ids
+        out[:, hit] = levels[:, pos[hit]]
+    return out
+
+
+def has_unfinished_build(store: MapStore) -> bool:
+    runs = store.runs()
+    builds = [r for r in runs if r["kind"] == "build"]
+    return bool(builds) and all(r["status"] != "done" for r in builds)
+
+
+def _model_id(options: BuildOptions) -> str:
+    from ideamap.embed.encoder import DEFAULT_MODEL_ID
+
+    return options.model_id or DEFAULT_MODEL_ID
+
+
+def _run_params(options: BuildOptions, files: list[Path] | None = None) -> dict:
+    import platform
+
+    from ideamap import __version__
+
+    params = {"seed": options.seed, "model_id": _model_id(options), "python": platform.python_version(),
+              "ideamap": __version__}
+    if files is not None:
+        params["files"] = len(files)
+    return params
+
+
+def _json(obj) -> str:
+    import json
+
+    return json.dumps(obj, sort_keys=True, default=str)

@@ -1,0 +1,99 @@
+"""Reading and writing the layout part of a map: coordinates, island memberships and islands.
+
+Kept apart from mapfile.py so each file stays about one thing. Callers hold the transaction.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from sqlite_utils import Database
+
+from ideamap.model import Island
+
+
+def write_layout(db: Database, ids, coords, levels, islands, sea_hint, *, replace: bool) -> None:
+    ids = [int(i) for i in ids]
+    coords = np.asarray(coords, dtype=np.float64)
+    levels = np.asarray(levels, dtype=np.int64).reshape(-1, len(ids))
+    if replace:
+        db.execute("UPDATE paragraphs SET x = NULL, y = NULL, sea_hint = NULL")
+        db.execute("DELETE FROM memberships")
+        db.execute("DELETE FROM islands")
+    hints = np.full(len(ids), -1) if sea_hint is None else np.asarray(sea_hint)
+    db.conn.executemany(
+        "UPDATE paragraphs SET x = ?, y = ?, sea_hint = ? WHERE id = ?",
+        [(float(x), float(y), int(h), pid) for pid, (x, y), h in zip(ids, coords, hints)],
+    )
+    db.conn.executemany(
+        "INSERT OR REPLACE INTO memberships (paragraph_id, level, island_key) VALUES (?,?,?)",
+        [(pid, lvl, int(levels[lvl, j])) for lvl in range(levels.shape[0]) for j, pid in enumerate(ids)],
+    )
+    if islands is not None:
+        write_islands(db, islands, row_ids=ids if replace else None)
+
+
+def write_islands(db: Database, islands, *, row_ids=None) -> None:
+    """Replace all island specs. ``exemplars`` in a spec are row indices into ``row_ids`` when
+    given (fresh layout), else already paragraph ids."""
+    db.execute("DELETE FROM islands")
+    rows = []
+    for spec in islands:
+        exemplars = [int(row_ids[i]) for i in spec.exemplars] if row_ids is not None else [
+            int(i) for i in spec.exemplars
+        ]
+        rows.append(
+            (spec.level, spec.key, spec.parent_key, spec.label, json.dumps(list(spec.terms)),
+             json.dumps(exemplars), int(spec.size), float(spec.x), float(spec.y))
+        )
+    db.conn.executemany(
+        "INSERT INTO islands (level, key, parent_key, label, terms, exemplars, size, x, y) "
+        "VALUES (?,?,?,?,?,?,?,?,?)",
+        rows,
+    )
+
+
+def read_memberships(db: Database) -> tuple[np.ndarray, np.ndarray]:
+    rows = db.execute(
+        "SELECT m.paragraph_id, m.level, m.island_key FROM memberships m "
+        "JOIN paragraphs p ON p.id = m.paragraph_id WHERE p.x IS NOT NULL "
+        "ORDER BY m.paragraph_id, m.level"
+    ).fetchall()
+    if not rows:
+        return np.zeros(0, np.int64), np.zeros((0, 0), np.int32)
+    arr = np.array(rows, dtype=np.int64)
+    n_levels = int(arr[:, 1].max()) + 1
+    ids = np.unique(arr[:, 0])
+    levels = np.full((n_levels, len(ids)), -1, dtype=np.int32)
+    col = np.searchsorted(ids, arr[:, 0])
+    levels[arr[:, 1], col] = arr[:, 2]
+    return ids, levels
+
+
+def read_islands(db: Database, level: int | None = None) -> list[Island]:
+    sql = "SELECT id, level, key, parent_key, label, terms, exemplars, size, x, y FROM islands"
+    args: list = []
+    if level is not None:
+        sql += " WHERE level = ?"
+        args.append(level)
+    sql += " ORDER BY level, size DESC"
+    return [_island(r) for r in db.execute(sql, args).fetchall()]
+
+
+def island_path(db: Database, paragraph_id: int) -> list[Island]:
+    rows = db.execute(
+        "SELECT i.id, i.level, i.key, i.parent_key, i.label, i.terms, i.exemplars, i.size, i.x, i.y "
+        "FROM memberships m JOIN islands i ON i.level = m.level AND i.key = m.island_key "
+        "WHERE m.paragraph_id = ? ORDER BY i.level",
+        [int(paragraph_id)],
+    ).fetchall()
+    return [_island(r) for r in rows]
+
+
+def _island(row) -> Island:
+    return Island(
+        id=row[0], level=row[1], key=row[2], parent_key=row[3], label=row[4] or "",
+        terms=json.loads(row[5] or "[]"), exemplar_ids=json.loads(row[6] or "[]"),
+        size=row[7], x=row[8], y=row[9],
+    )

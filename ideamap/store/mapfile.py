@@ -1,0 +1,387 @@
+"""The map file: one SQLite database (suffix ``.ideamap``) written through sqlite-utils.
+
+Every write that must be all-or-nothing goes through ``Database.atomic()``: a document's row,
+its paragraphs, their vectors and their keyword-index entries land together or not at all, so a
+build killed at any moment resumes without half-written documents.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+from sqlite_utils import Database
+
+from ideamap.errors import MapFileError, NotFoundError
+from ideamap.model import (
+    Document,
+    FileStatus,
+    Island,
+    Paragraph,
+    ParagraphKind,
+    ReadResult,
+)
+from ideamap.store import schema
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+# Paragraph kinds placed on the map by default; headings and references stay searchable by
+# keyword but would crowd the map with fragments and citation lists.
+MAPPED_KINDS = (ParagraphKind.BODY.value, ParagraphKind.CAPTION.value)
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class MapStore:
+    """Read and write one map file. Use :meth:`create` or :meth:`open`."""
+
+    def __init__(self, db: Database, path: Path):
+        self.db = db
+        self.path = path
+
+    # -- opening -------------------------------------------------------------------------
+    @classmethod
+    def create(cls, path: Path | str) -> "MapStore":
+        path = Path(path)
+        if path.exists():
+            raise MapFileError(f"{path} already exists; choose another name or use 'add'.")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        store = cls(_connect(path), path)
+        schema.migrate(store.db)
+        store.set_meta("created_at", now_iso())
+        return store
+
+    @classmethod
+    def open(cls, path: Path | str, *, readonly: bool = False) -> "MapStore":
+        path = Path(path)
+        _check_is_map_file(path)
+        try:
+            db = _connect(path, readonly=readonly)
+            version = schema.current_version(db)
+        except sqlite3.DatabaseError as exc:
+            raise MapFileError(f"{path.name} is damaged or not an ideamap map ({exc}).") from exc
+        if version > schema.SCHEMA_VERSION:
+            db.close()
+            raise MapFileError(
+                f"{path.name} was made by a newer ideamap (map format {version}; this version "
+                f"reads up to {schema.SCHEMA_VERSION}). Update ideamap to open it."
+            )
+        if version == 0:
+            db.close()
+            raise MapFileError(f"{path.name} is an SQLite file but not an ideamap map.")
+        if version < schema.SCHEMA_VERSION and not readonly:
+            schema.migrate(db)
+        _check_tables(db, path)
+        return cls(db, path)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "MapStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- meta and runs ---------------------------------------------------------------------
+    def set_meta(self, key: str, value: str) -> None:
+        with self.db.atomic():
+            self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else default
+
+    def start_run(self, kind: str, params: dict, *, model_id: str = "") -> int:
+        parent = self.db.execute("SELECT max(id) FROM runs WHERE status = 'done'").fetchone()[0]
+        with self.db.atomic():
+            table = self.db["runs"].insert(
+                {
+                    "kind": kind,
+                    "parent_id": parent,
+                    "started_at": now_iso(),
+                    "status": "running",
+                    "model_id": model_id,
+                    "params": json.dumps(params, sort_keys=True, default=str),
+                }
+            )
+        return int(table.last_pk)
+
+    def finish_run(self, run_id: int, status: str = "done", extra: dict | None = None) -> None:
+        row = self.db["runs"].get(run_id)
+        params = json.loads(row["params"] or "{}")
+        params.update(extra or {})
+        with self.db.atomic():
+            self.db["runs"].update(
+                run_id,
+                {"status": status, "finished_at": now_iso(), "params": json.dumps(params, default=str)},
+            )
+
+    def runs(self) -> list[dict]:
+        rows = list(self.db["runs"].rows_where(order_by="id"))
+        for row in rows:
+            row["params"] = json.loads(row["params"] or "{}")
+        return rows
+
+    # -- documents -----------------------------------------------------------------------------
+    def document_hashes(self) -> dict[str, tuple[int, str, str]]:
+        """path → (document id, content hash, status)."""
+        sql = "SELECT path, id, content_hash, status FROM documents"
+        return {p: (i, h, s) for p, i, h, s in self.db.execute(sql).fetchall()}
+
+    def write_document(
+        self,
+        result: ReadResult,
+        content_hash: str,
+        vectors: np.ndarray | None,
+        *,
+        model_id: str,
+        run_id: int,
+    ) -> int:
+        """Store one read document, its paragraphs and the vectors of its mapped paragraphs, in
+        one transaction. ``vectors`` rows follow the order of :func:`mapped_paragraphs`.
+        Replaces an earlier version of the same path."""
+        mapped = [p for p in result.paragraphs if p.kind.value in MAPPED_KINDS]
+        if vectors is not None and len(vectors) != len(mapped):
+            raise ValueError("one vector per mapped paragraph is required")
+        with self.db.atomic():
+            self._delete_document_rows(result.path)
+            doc_id = self._insert_document_row(result, content_hash, run_id)
+            para_ids = self._insert_paragraphs(doc_id, result)
+            if vectors is not None:
+                ids = [pid for pid, p in zip(para_ids, result.paragraphs) if p.kind.value in MAPPED_KINDS]
+                self._insert_vectors(ids, vectors, model_id)
+        return doc_id
+
+    def _insert_document_row(self, result: ReadResult, content_hash: str, run_id: int) -> int:
+        row = {
+            "path": result.path,
+            "content_hash": content_hash,
+            "doc_type": result.doc_type,
+            "title": result.title,
+            "date": result.date,
+            "status": result.status.value,
+            "reason": result.reason,
+            "pages": result.pages,
+            "n_paragraphs": len(result.paragraphs),
+            "run_id": run_id,
+            "added_at": now_iso(),
+        }
+        return int(self.db["documents"].insert(row).last_pk)
+
+    def _insert_paragraphs(self, doc_id: int, result: ReadResult) -> list[int]:
+        from ideamap.embed.cache import text_hash
+
+        ids = []
+        for p in result.paragraphs:
+            cur = self.db.execute(
+                "INSERT INTO paragraphs (document_id, ord, text, text_hash, kind, page, "
+                "char_start, char_end, context) VALUES (?,?,?,?,?,?,?,?,?)",
+                [doc_id, p.order, p.text, text_hash(p.text), p.kind.value, p.page,
+                 p.char_start, p.char_end, p.context],
+            )
+            ids.append(int(cur.lastrowid))
+            self.db.execute(
+                "INSERT INTO paragraphs_fts (rowid, text) VALUES (?, ?)", [cur.lastrowid, p.text]
+            )
+        return ids
+
+    def _insert_vectors(self, ids: Sequence[int], vectors: np.ndarray, model_id: str) -> None:
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self.db.conn.executemany(
+            "INSERT INTO vectors (paragraph_id, model_id, dim, vector) VALUES (?,?,?,?)",
+            [(pid, model_id, vectors.shape[1], vec.tobytes()) for pid, vec in zip(ids, vectors)],
+        )
+
+    def _delete_document_rows(self, path: str) -> None:
+        row = self.db.execute("SELECT id FROM documents WHERE path = ?", [path]).fetchone()
+        if row is None:
+            return
+        doc_id = row[0]
+        old = self.db.execute(
+            "SELECT id, text FROM paragraphs WHERE document_id = ?", [doc_id]
+        ).fetchall()
+        self.db.conn.executemany(
+            "INSERT INTO paragraphs_fts (paragraphs_fts, rowid, text) VALUES ('delete', ?, ?)", old
+        )
+        ids = [(pid,) for pid, _ in old]
+        self.db.conn.executemany("DELETE FROM vectors WHERE paragraph_id = ?", ids)
+        self.db.conn.executemany("DELETE FROM memberships WHERE paragraph_id = ?", ids)
+        self.db.conn.executemany("DELETE FROM annotations WHERE paragraph_id = ?", ids)
+        self.db.execute("DELETE FROM paragraphs WHERE document_id = ?", [doc_id])
+        self.db.execute("DELETE FROM documents WHERE id = ?", [doc_id])
+
+    def documents(self) -> list[Document]:
+        rows = self.db.execute(
+            "SELECT id, path, content_hash, doc_type, title, date, status, reason, n_paragraphs "
+            "FROM documents ORDER BY path"
+        ).fetchall()
+        return [_document(r) for r in rows]
+
+    def document(self, doc_id: int) -> Document:
+        row = self.db.execute(
+            "SELECT id, path, content_hash, doc_type, title, date, status, reason, n_paragraphs "
+            "FROM documents WHERE id = ?",
+            [doc_id],
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"No document {doc_id} in this map.")
+        return _document(row)
+
+    # -- paragraphs ----------------------------------------------------------------------------
+    _PARAGRAPH_COLUMNS = "id, document_id, text, ord, kind, page, char_start, char_end, context"
+
+    def paragraph(self, paragraph_id: int) -> Paragraph:
+        row = self.db.execute(
+            f"SELECT {self._PARAGRAPH_COLUMNS} FROM paragraphs WHERE id = ?", [int(paragraph_id)]
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"No paragraph {paragraph_id} in this map.")
+        return _paragraph(row)
+
+    def paragraphs(self, ids: Iterable[int]) -> list[Paragraph]:
+        """Paragraphs for ``ids``, in the order given (unknown ids are skipped)."""
+        ids = [int(i) for i in ids]
+        found: dict[int, Paragraph] = {}
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT {self._PARAGRAPH_COLUMNS} FROM paragraphs WHERE id IN ({marks})"
+            for row in self.db.execute(sql, chunk).fetchall():
+                found[row[0]] = _paragraph(row)
+        return [found[i] for i in ids if i in found]
+
+    def document_paragraph_ids(self, doc_id: int) -> list[int]:
+        sql = "SELECT id FROM paragraphs WHERE document_id = ? ORDER BY ord"
+        return [r[0] for r in self.db.execute(sql, [doc_id]).fetchall()]
+
+    def count_paragraphs(self) -> int:
+        return self.db.execute("SELECT count(*) FROM paragraphs").fetchone()[0]
+
+    # -- vectors -------------------------------------------------------------------------------
+    def vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """(paragraph ids, float32 matrix) of every stored vector, ordered by id."""
+        rows = self.db.execute(
+            "SELECT paragraph_id, dim, vector FROM vectors ORDER BY paragraph_id"
+        ).fetchall()
+        if not rows:
+            return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        dim = rows[0][1]
+        matrix = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32)
+        return ids, matrix.reshape(len(rows), dim).copy()
+
+    def vector_model_ids(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT DISTINCT model_id FROM vectors")]
+
+    def texts_for(self, ids: Sequence[int]) -> list[str]:
+        return [p.text for p in self.paragraphs(ids)]
+
+    # -- layout --------------------------------------------------------------------------------
+    def save_layout(self, ids, coords, levels, islands, sea_hint, *, replace: bool) -> None:
+        """Write coordinates, memberships and island specs. ``replace`` drops the previous layout
+        (a rebuild); otherwise only the given paragraphs are updated (an add)."""
+        from ideamap.store.layout_io import write_layout
+
+        with self.db.atomic():
+            write_layout(self.db, ids, coords, levels, islands, sea_hint, replace=replace)
+
+    def replace_islands(self, islands, row_ids) -> None:
+        """Replace the island specs (e.g. relabelled after an add); exemplars are row indices
+        into ``row_ids``."""
+        from ideamap.store.layout_io import write_islands
+
+        with self.db.atomic():
+            write_islands(self.db, islands, row_ids=[int(i) for i in row_ids])
+
+    def coords(self) -> tuple[np.ndarray, np.ndarray]:
+        """(paragraph ids, (n, 2) float32 coordinates) of every paragraph on the map."""
+        rows = self.db.execute(
+            "SELECT id, x, y FROM paragraphs WHERE x IS NOT NULL ORDER BY id"
+        ).fetchall()
+        ids = np.array([r[0] for r in rows], dtype=np.int64)
+        xy = np.array([(r[1], r[2]) for r in rows], dtype=np.float32).reshape(-1, 2)
+        return ids, xy
+
+    def memberships(self) -> tuple[np.ndarray, np.ndarray]:
+        """(paragraph ids, (n_levels, n) island keys, -1 = sea) for paragraphs on the map."""
+        from ideamap.store.layout_io import read_memberships
+
+        return read_memberships(self.db)
+
+    def islands(self, level: int | None = None) -> list[Island]:
+        from ideamap.store.layout_io import read_islands
+
+        return read_islands(self.db, level)
+
+    def n_levels(self) -> int:
+        row = self.db.execute("SELECT max(level) FROM islands").fetchone()
+        return 0 if row[0] is None else int(row[0]) + 1
+
+    def island_path(self, paragraph_id: int) -> list[Island]:
+        """The islands containing a paragraph, broadest first (sea levels are skipped)."""
+        from ideamap.store.layout_io import island_path
+
+        return island_path(self.db, paragraph_id)
+
+
+def _connect(path: Path, *, readonly: bool = False) -> Database:
+    if readonly:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    else:
+        conn = sqlite3.connect(str(path))
+    db = Database(conn, execute_plugins=False, recursive_triggers=False)
+    if not readonly:
+        # WAL keeps readers (the app) unblocked while a build writes; synchronous=NORMAL is
+        # still crash-safe in WAL mode (a power cut may lose the last commit, never corrupt).
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA foreign_keys=ON")
+    return db
+
+
+def _check_is_map_file(path: Path) -> None:
+    if not path.exists():
+        raise MapFileError(f"{path} does not exist.")
+    if path.is_dir():
+        raise MapFileError(f"{path} is a folder, not a map file.")
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise MapFileError(f"Cannot read {path}: {exc.strerror}.") from exc
+    if head != SQLITE_MAGIC:
+        raise MapFileError(f"{path.name} is not an ideamap map (it is not an SQLite file).")
+
+
+def _check_tables(db: Database, path: Path) -> None:
+    names = set(db.table_names())
+    missing = {"documents", "paragraphs", "vectors", "islands"} - names
+    if missing:
+        db.close()
+        raise MapFileError(f"{path.name} is missing parts of a map: {', '.join(sorted(missing))}.")
+
+
+def _document(row) -> Document:
+    return Document(
+        id=row[0], path=row[1], content_hash=row[2] or "", doc_type=row[3] or "",
+        title=row[4] or "", date=row[5], status=FileStatus(row[6]), reason=row[7] or "",
+        n_paragraphs=row[8] or 0,
+    )
+
+
+def _paragraph(row) -> Paragraph:
+    return Paragraph(
+        id=row[0], document_id=row[1], text=row[2], order=row[3], kind=ParagraphKind(row[4]),
+        page=row[5], char_start=row[6] or 0, char_end=row[7] or 0, context=row[8] or "",
+    )
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
