@@ -1,1 +1,186 @@
-"""Files → documents → paragraphs. One reader per format behind a registry (see base.py)."""
+"""Files → documents → paragraphs. One reader per format behind a registry (see base.py).
+
+    >>> from ideamap.ingest import discover_files, read_document
+    >>> for path in discover_files([Path("~/notes").expanduser()]):
+    ...     result = read_document(path)
+    ...     print(result.status, len(result.paragraphs), result.title)
+
+:func:`read_document` never raises for a bad file: every file ends with one FileStatus and,
+when it was not read, a reason a user can act on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import errno
+import hashlib
+import os
+import stat
+from pathlib import Path
+from typing import Iterable
+
+from ideamap.ingest.base import SNIFF_BYTES, Reader, reader_for
+from ideamap.ingest.decoding import os_error_reason
+from ideamap.ingest.formats import SUPPORTED_SUFFIXES
+from ideamap.model import FileStatus, ReadResult
+
+__all__ = ["SUPPORTED_SUFFIXES", "content_hash", "discover_files", "read_document"]
+
+DEFAULT_MAX_BYTES = 200 * 2**20
+_HASH_CHUNK = 2**20
+_UNKNOWN_TYPE = "unknown"
+
+
+# --- finding files ---------------------------------------------------------------------
+
+
+def discover_files(paths: Iterable[Path]) -> list[Path]:
+    """The files to read for ``paths``. Folders are walked recursively in sorted order,
+    keeping files of a supported type and skipping hidden files and folders (".git") and
+    symlink loops. A file named explicitly is always kept, supported or not, so that the
+    user hears why it was not read. Each file appears once."""
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for path in map(Path, paths):
+        candidates = _walk(path) if path.is_dir() else [path]
+        for candidate in candidates:
+            key = _identity(candidate)
+            if key not in seen:
+                seen.add(key)
+                found.append(candidate)
+    return found
+
+
+def _walk(folder: Path) -> list[Path]:
+    files: list[Path] = []
+    visited: set[tuple[int, int]] = set()
+    for root, dirs, names in os.walk(folder, followlinks=True):
+        try:
+            info = os.stat(root)
+        except OSError:
+            dirs[:] = []
+            continue
+        if (info.st_dev, info.st_ino) in visited:  # reached again through a symlink
+            dirs[:] = []
+            continue
+        visited.add((info.st_dev, info.st_ino))
+        dirs[:] = sorted(d for d in dirs if not _hidden(d))
+        for name in sorted(names):
+            path = Path(root, name)
+            if not _hidden(name) and path.suffix.lower() in SUPPORTED_SUFFIXES and path.is_file():
+                files.append(path)
+    # Tree order, as a file manager lists it: "a.md", "b/c.txt", "z.vtt".
+    return sorted(files, key=lambda path: path.relative_to(folder).parts)
+
+
+def _hidden(name: str) -> bool:
+    # "~$report.docx" is the lock file Word keeps beside an open document.
+    return name.startswith(".") or name.startswith("~$")
+
+
+def _identity(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop on older Pythons
+        return path.absolute()
+
+
+# --- reading one file ------------------------------------------------------------------
+
+
+def read_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ReadResult:
+    """Read one file with the reader registered for it.
+
+    ``max_bytes`` is the largest file read at all; larger files end as TOO_LARGE, so one
+    huge file cannot stall a build. Paragraphs come back non-empty and numbered 0, 1, 2 …
+    """
+    path = Path(path)
+    problem = _check_file(path, max_bytes)
+    if problem:
+        return problem
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+    except OSError as exc:
+        return _result(path, _guess_type(path), FileStatus.UNREADABLE, os_error_reason(exc))
+    reader = reader_for(path, head)
+    if reader is None:
+        return _result(path, _UNKNOWN_TYPE, FileStatus.UNSUPPORTED, _unsupported_reason(path))
+    return _tidy(path, _run_reader(reader, path))
+
+
+def _check_file(path: Path, max_bytes: int) -> ReadResult | None:
+    try:
+        info = path.stat()
+    except OSError as exc:
+        return _result(path, _guess_type(path), FileStatus.UNREADABLE, os_error_reason(exc))
+    if stat.S_ISDIR(info.st_mode):
+        return _result(path, _UNKNOWN_TYPE, FileStatus.UNREADABLE, "This is a folder, not a file.")
+    if not stat.S_ISREG(info.st_mode):
+        # A pipe or device could block forever when read.
+        reason = "This is not a regular file (it may be a pipe or a device)."
+        return _result(path, _UNKNOWN_TYPE, FileStatus.UNREADABLE, reason)
+    if info.st_size > max_bytes:
+        reason = (
+            f"This file is {_megabytes(info.st_size)}, larger than the "
+            f"{_megabytes(max_bytes)} limit for one file."
+        )
+        return _result(path, _guess_type(path), FileStatus.TOO_LARGE, reason)
+    return None
+
+
+def _run_reader(reader: Reader, path: Path) -> ReadResult:
+    try:
+        return reader.read(path)
+    except Exception as exc:  # a reader bug must not stop a build of thousands of files
+        reason = (
+            f"The {reader.name} reader failed on this file ({type(exc).__name__}). "
+            "The file may be unusual or damaged."
+        )
+        return _result(path, reader.doc_type, FileStatus.CRASHED, reason)
+
+
+def _tidy(path: Path, result: ReadResult) -> ReadResult:
+    """Drop empty paragraphs, number the rest 0, 1, 2 …, and call a file with no text
+    EMPTY rather than DONE."""
+    kept = [p for p in result.paragraphs if p.text.strip()]
+    result.paragraphs = [dataclasses.replace(p, order=i) for i, p in enumerate(kept)]
+    result.path = str(path)
+    if result.status is FileStatus.DONE and not result.paragraphs:
+        result.status = FileStatus.EMPTY
+        result.reason = result.reason or "No text found in this file."
+    return result
+
+
+def _result(path: Path, doc_type: str, status: FileStatus, reason: str) -> ReadResult:
+    return ReadResult(path=str(path), doc_type=doc_type, status=status, reason=reason)
+
+
+def _guess_type(path: Path) -> str:
+    """The document type a file's name suggests, for files failed before being opened."""
+    reader = reader_for(path, b"")
+    return reader.doc_type if reader else _UNKNOWN_TYPE
+
+
+def _unsupported_reason(path: Path) -> str:
+    supported = ", ".join(SUPPORTED_SUFFIXES)
+    if not path.suffix:
+        return f"This file has no extension, so its type is unknown. Supported types: {supported}."
+    return f'Files of type "{path.suffix}" are not supported. Supported types: {supported}.'
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:.0f} MB" if size >= 2**20 else f"{size / 1024:.0f} KB"
+
+
+def content_hash(path: Path) -> str:
+    """SHA-256 of the file's bytes (hex), read in chunks so large files use little memory.
+
+    Raises OSError for what is not a regular file: opening a named pipe would block."""
+    if not stat.S_ISREG(Path(path).stat().st_mode):
+        raise OSError(errno.EINVAL, "Not a regular file", str(path))
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(_HASH_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

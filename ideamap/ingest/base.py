@@ -3,6 +3,7 @@ priority; :func:`reader_for` picks the best one for a file (glue's pattern)."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -52,6 +53,10 @@ def reader_for(path: Path, head: bytes) -> Reader | None:
 
 
 _loaded = False
+# Builds read files from worker threads: a second thread must wait for the first to finish
+# registering, not see a half-filled registry. Re-entrant, for a reader module that looks
+# up readers while it is being imported.
+_load_lock = threading.RLock()
 
 
 def _load_builtin_readers() -> None:
@@ -60,5 +65,9 @@ def _load_builtin_readers() -> None:
     global _loaded
     if _loaded:
         return
-    _loaded = True
-    from ideamap.ingest import readers  # noqa: F401
+    with _load_lock:
+        if _loaded:
+            return
+        from ideamap.ingest import readers  # noqa: F401
+
+        _loaded = True

@@ -26,6 +26,8 @@ TARGET_WORDS = 200
 CONTEXT_SEPARATOR = " › "
 
 _URL = re.compile(r"(?:https?|ftp)://\S+|www\.\S+")
+# A line that says nothing once its URL is gone: "Link:", "Video :", or nothing at all.
+_BARE_LABEL = re.compile(r"^(?:[\w'-]+(?: [\w'-]+){0,2} ?:)?$")
 _INLINE_SPACE = re.compile(r"[^\S\n]+")
 _NON_BLANK_LINES = re.compile(r"(?:[^\n]*\S[^\n]*(?:\n|$))+")
 _WORD = re.compile(r"\S+")
@@ -66,9 +68,11 @@ def word_count(text: str) -> int:
 
 
 def meaningful_length(text: str) -> int:
-    """Characters that carry meaning: whitespace collapsed and URLs left out, since a bare
-    link ("Link: https://github.com/…") tells a reader of the map nothing."""
-    return len(normalise_whitespace(_URL.sub("", text)))
+    """Characters that carry meaning: whitespace collapsed, URLs left out and lines that are
+    then only a label ("Link:") dropped, since a bare link tells a reader of the map nothing."""
+    lines = (_URL.sub("", line).strip() for line in text.split("\n"))
+    kept = [line for line in lines if not _BARE_LABEL.match(line)]
+    return len(normalise_whitespace(" ".join(kept)))
 
 
 def is_tiny(text: str, min_chars: int = MIN_MEANINGFUL_CHARS) -> bool:
@@ -215,6 +219,34 @@ def finish_spans(spans: Iterable[Span], *, min_chars: int = MIN_MEANINGFUL_CHARS
     return [
         s for s in merged if not (s.kind is ParagraphKind.BODY and is_tiny(s.text, min_chars))
     ]
+
+
+def drop_empty_headings(spans: list[Span], *, keep_first: bool = False) -> list[Span]:
+    """Drop headings with no text under them (template sections such as "Agenda" left
+    unfilled). ``keep_first`` keeps a leading heading that titles the whole document.
+
+    Spans come in document order, so the first paragraph after a heading is inside its
+    section (context = the heading's path or deeper) or the section was empty."""
+    next_body_context: list[str | None] = [None] * len(spans)
+    following: str | None = None
+    for index in range(len(spans) - 1, -1, -1):  # one backward pass: linear in the spans
+        next_body_context[index] = following
+        if spans[index].kind is not ParagraphKind.HEADING:
+            following = spans[index].context
+    kept = []
+    for index, span in enumerate(spans):
+        if span.kind is not ParagraphKind.HEADING or (keep_first and index == 0):
+            kept.append(span)
+        elif _inside(next_body_context[index], span):
+            kept.append(span)
+    return kept
+
+
+def _inside(context: str | None, heading: Span) -> bool:
+    if context is None:
+        return False
+    path = CONTEXT_SEPARATOR.join(filter(None, (heading.context, heading.text)))
+    return context == path or context.startswith(path + CONTEXT_SEPARATOR)
 
 
 # --- context and output ------------------------------------------------------------------

@@ -1,0 +1,91 @@
+"""The build worker process: reading, embedding and layout run here, never in the UI process.
+
+Qt-free on purpose: the process is started with the 'spawn' method, so it imports only this
+module and the pipeline, not Qt. It talks to the app through a multiprocessing Queue of plain
+tuples and is cancelled through an Event; the pipeline commits each document in its own
+transaction, so stopping it (politely or by force) never leaves a half-written document.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+# Messages the worker sends (first element of each tuple).
+PROGRESS = "progress"  # (PROGRESS, stage, done, total, detail)
+DONE = "done"  # (DONE, report dict)
+FAILED = "failed"  # (FAILED, readable message)
+CRASHED = "crashed"  # (CRASHED, readable message with the log file's path)
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    kind: str  # "build" (new map), "add" (files into an existing map) or "demo"
+    map_path: str
+    paths: tuple[str, ...] = ()
+
+
+@dataclass
+class JobOutcome:
+    """How a job ended, as the app sees it."""
+
+    status: str  # "done", "cancelled", "failed" or "crashed"
+    message: str = ""
+    report: dict | None = None
+
+    @property
+    def failed_files(self) -> list[tuple[str, str, str]]:
+        return [tuple(f) for f in (self.report or {}).get("files_failed", [])]
+
+
+def run_job(spec: JobSpec, queue, cancel_event) -> None:
+    """Process entry point. Never raises: every ending is reported through ``queue``."""
+    _prepare_environment()
+    from ideamap.errors import IdeamapError
+
+    def progress(stage: str, done: int, total: int, detail: str = "") -> None:
+        queue.put((PROGRESS, stage, int(done), int(total), str(detail)))
+
+    try:
+        report = _run(spec, progress, cancel_event.is_set)
+        queue.put((DONE, report))
+    except IdeamapError as exc:
+        queue.put((FAILED, str(exc)))
+    except BaseException as exc:  # noqa: BLE001 - the app must get a message, whatever happened
+        from ideamap.app.crashlog import log_exception, unexpected_message
+
+        log = log_exception(exc, f"build worker {spec}")
+        queue.put((CRASHED, unexpected_message(exc, "building the map", log)))
+
+
+def _prepare_environment() -> None:
+    # No model hub is reachable, and a user's app must never try one.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from ideamap.paths import configure_numba_cache
+
+    configure_numba_cache()
+    try:
+        # A lower priority keeps the window responsive while the build uses every core.
+        os.nice(5)
+    except (AttributeError, OSError):  # not on this platform, or not allowed
+        pass
+
+
+def _run(spec: JobSpec, progress, cancel) -> dict:
+    from ideamap import pipeline
+
+    paths = [Path(p) for p in spec.paths]
+    if spec.kind == "build":
+        report = pipeline.build(paths, Path(spec.map_path), progress=progress, cancel=cancel)
+    elif spec.kind == "add":
+        report = pipeline.add(Path(spec.map_path), paths, progress=progress, cancel=cancel)
+    elif spec.kind == "demo":
+        from ideamap.demo import ensure_demo_map
+
+        path = ensure_demo_map(progress=progress)
+        return {"map_path": str(path), "files_failed": [], "cancelled": False}
+    else:
+        raise ValueError(f"unknown job kind {spec.kind!r}")
+    return asdict(report)

@@ -1,0 +1,290 @@
+"""The tile pyramid: 256-px RGBA tiles of land, sea and dots, rasterised with numpy. No Qt.
+
+Level L cuts the world square into 2^L x 2^L tiles. A tile samples the precomputed fields
+(see fields.py) bilinearly, shades land by density, draws an antialiased coastline and a
+light rim of shallow water, then stamps dots for the points that are sparse enough to show
+at this zoom. Everything here is safe to run in worker threads.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ideamap.app.canvas import colors
+from ideamap.app.canvas.camera import TILE_SIZE
+from ideamap.app.canvas.fields import GRID, land_fields, mean_color_field
+from ideamap.app.canvas.island_fields import island_color_field, island_point_colors
+
+COLOR_MODES = ("island", "document", "folder", "date")
+# Dots: where points are sparser on screen than one per 700 px^2 all are drawn; denser, a
+# sample keeps the drawn density at that level (the same paragraphs each time); where
+# denser than one per 30 px^2 none are drawn, as the shaded land already says "many here".
+DOT_FULL_DENSITY = 1 / 700
+DOT_CUT_DENSITY = 1 / 30
+# No dots at all while a full-HD screen would show more points than this (e.g. a 100k map
+# seen whole): they would be a sprinkle of noise over the overview.
+DOTS_MAX_ON_SCREEN = 40_000
+SCREEN_PX2 = 1920 * 1080
+RING_PX = 0.9  # the light ring around each dot, logical px
+SHALLOW_PX = 9.0  # width of the light water rim along coasts, logical px
+_tokens = itertools.count(1)
+
+
+@dataclass(frozen=True, eq=False)
+class TileStyle:
+    """How tiles look. ``values`` (for non-island modes) are aligned with ``scene.ids``:
+    integer categories for "document"/"folder", floats for "date" (NaN = unknown)."""
+
+    mode: str = "island"
+    values: np.ndarray | None = None
+    dpr: float = 1.0
+    dot_radius: float = 2.6  # logical px
+    token: int = field(default_factory=lambda: next(_tokens))
+
+    def __post_init__(self):
+        if self.mode not in COLOR_MODES:
+            raise ValueError(f"colour mode must be one of {COLOR_MODES}, not {self.mode!r}")
+        if self.mode != "island" and self.values is None:
+            raise ValueError(f"colour mode {self.mode!r} needs one value per paragraph")
+
+    @property
+    def color_key(self):
+        """What the colour fields depend on (not the pixel ratio)."""
+        return "island" if self.mode == "island" else (self.mode, self.token)
+
+    @property
+    def key(self) -> tuple:
+        return (self.color_key, round(self.dpr, 3), self.dot_radius)
+
+    def with_dpr(self, dpr: float) -> "TileStyle":
+        return replace(self, dpr=float(dpr))
+
+
+DEFAULT_STYLE = TileStyle()
+
+
+def tile_scale(level: int, style: TileStyle = DEFAULT_STYLE, size: int = TILE_SIZE) -> float:
+    """Logical px per world unit at which a tile of ``level`` is drawn 1:1."""
+    return size * 2**level / style.dpr
+
+
+def color_level(scene, level: int, style: TileStyle = DEFAULT_STYLE) -> int:
+    """The island level tiles of this pyramid level are coloured by (labels use the same)."""
+    return scene.level_for_scale(tile_scale(level, style))
+
+
+def point_colors(scene, style: TileStyle, level: int) -> tuple[np.ndarray, np.ndarray]:
+    """(land rgb, dot rgb), each (n, 3) uint8, for the colour level ``level``."""
+    def build():
+        if style.mode == "island":
+            land = island_point_colors(scene, level)
+            dots = colors.dot_colors_for(land)
+            dots[~scene.land] = colors.SEA_DOT
+            return land, dots
+        vivid = (colors.ramp_colors(style.values) if style.mode == "date"
+                 else colors.category_colors(style.values))
+        return colors.lighten(vivid, 0.55), vivid
+
+    lv = level if style.mode == "island" else 0
+    return scene.memo(("point_colors", style.color_key, lv), build)
+
+
+def land_color_field(scene, style: TileStyle, level: int) -> tuple[np.ndarray, ...]:
+    if style.mode == "island":
+        return island_color_field(scene, level)
+    return mean_color_field(scene, style.color_key, lambda: point_colors(scene, style, 0)[0], 0)
+
+
+# -- rendering ---------------------------------------------------------------------------------
+def render_tile(scene, level: int, tx: int, ty: int, size: int = TILE_SIZE,
+                style: TileStyle = DEFAULT_STYLE) -> np.ndarray:
+    """The (size, size, 4) uint8 RGBA tile (level, tx, ty); opaque."""
+    span = 1.0 / 2**level  # world units per tile side
+    px = span / size  # world units per pixel
+    clevel = color_level(scene, level, style) if style.mode == "island" else 0
+    lf = land_fields(scene)
+    # Sample one pixel beyond each edge so gradients (coast distance) match across tiles.
+    wx = tx * span + (np.arange(-1, size + 1) + 0.5) * px
+    wy = ty * span + (np.arange(-1, size + 1) + 0.5) * px
+    k = _pyramid_index(px, len(lf.log_density))
+    cells = GRID >> k
+    logd = _bilinear(lf.log_density[k], wx * cells - 0.5, wy * cells - 0.5)
+    cfield = land_color_field(scene, style, clevel)
+    land_rgb = _bilinear(cfield[k], wx * cells - 0.5, wy * cells - 0.5)
+    rgb = np.ascontiguousarray(_shade(logd, land_rgb, lf.coast, style.dpr)[1:-1, 1:-1])
+    _draw_dots(rgb, scene, style, level, (tx * span, ty * span, px), clevel)
+    out = np.empty((size, size, 4), dtype=np.uint8)
+    out[..., :3] = np.clip(rgb, 0, 255).round()
+    out[..., 3] = 255
+    return out
+
+
+def _pyramid_index(px_world: float, n_levels: int) -> int:
+    """The field level with cells about one tile pixel wide, never finer than needed."""
+    cells_per_px = px_world * GRID
+    return int(min(n_levels - 1, max(0, math.floor(math.log2(max(cells_per_px, 1e-12)) + 0.5))))
+
+
+def _bilinear(field: np.ndarray, cx: np.ndarray, cy: np.ndarray) -> np.ndarray:
+    """Sample ``field`` (h, w[, c]) at the grid of cell coordinates cx x cy, separably."""
+    x0, x1, fx = _axis(cx, field.shape[1])
+    y0, y1, fy = _axis(cy, field.shape[0])
+    lo, hi = int(x0.min()), int(x1.max()) + 1
+    sub = field[:, lo:hi]
+    extra = (1,) * (field.ndim - 2)
+    fy = fy.reshape(-1, 1, *extra)
+    rows = sub[y0] * (1 - fy) + sub[y1] * fy
+    fx = fx.reshape(1, -1, *extra)
+    return rows[:, x0 - lo] * (1 - fx) + rows[:, x1 - lo] * fx
+
+
+def _axis(pos: np.ndarray, n: int):
+    i0 = np.floor(pos)
+    f = (pos - i0).astype(np.float32)
+    i0 = i0.astype(np.int64)
+    return np.clip(i0, 0, n - 1), np.clip(i0 + 1, 0, n - 1), f
+
+
+def _shade(logd: np.ndarray, land_rgb: np.ndarray, coast: float, dpr: float) -> np.ndarray:
+    """Compose sea, shallow rim, land and coastline into float RGB (h, w, 3)."""
+    gy, gx = np.gradient(logd)
+    # Signed distance to the coast in device px, from a first-order expansion of log density.
+    dist = (logd - coast) / np.maximum(np.hypot(gx, gy), 1e-4)
+    land_a = np.clip(dist + 0.5, 0, 1)[..., None]
+    rim = np.clip(1 + dist / (SHALLOW_PX * dpr), 0, 1)[..., None] ** 2
+    sea = np.asarray(colors.SEA, np.float32)
+    rgb = sea + (np.asarray(colors.SEA_SHALLOW, np.float32) - sea) * rim
+    # Denser ground is a little deeper in tone, like elevation tints on a relief map.
+    height = np.clip((logd - coast) / 4.0, 0, 1)[..., None]
+    ground = land_rgb * (1.0 - 0.05 * height)
+    # Soft light from the upper left on the density "terrain".
+    relief = np.clip(-(gx + gy) * 0.35, -0.06, 0.06)[..., None]
+    ground = ground + np.where(relief > 0, (255 - ground) * relief, ground * relief)
+    rgb = rgb + (ground - rgb) * land_a
+    edge = np.clip(1.0 - np.abs(dist) / (0.9 * dpr), 0, 1)[..., None] * 0.55
+    return rgb + (land_rgb * 0.68 - rgb) * edge
+
+
+# -- dots ------------------------------------------------------------------------------------
+def dots_visible(scene, rows: np.ndarray, scale: float) -> np.ndarray:
+    """Which of these points show as dots at ``scale`` (logical px per world unit).
+
+    Where points are sparse on screen all show; where denser, a share chosen by a fixed
+    per-paragraph rank, so zooming in adds dots to those already shown instead of swapping
+    them, and dense areas never turn into a haze. Hit-testing uses
+    this too, so a click picks only what is drawn."""
+    lf = land_fields(scene)
+    on_screen = len(scene) * min(1.0, SCREEN_PX2 / (scale * scale) / lf.occupied_area)
+    if on_screen > DOTS_MAX_ON_SCREEN:
+        return np.zeros(len(rows), dtype=bool)
+    per_px = lf.point_density[rows] / (scale * scale)
+    share = np.where(per_px < DOT_CUT_DENSITY, DOT_FULL_DENSITY / np.maximum(per_px, 1e-12), 0.0)
+    return lf.point_rank[rows] < share
+
+
+def _draw_dots(rgb: np.ndarray, scene, style: TileStyle, level: int, origin, clevel: int) -> None:
+    x0, y0, px = origin
+    size = rgb.shape[0]
+    radius = (style.dot_radius + RING_PX) * style.dpr  # device px, ring included
+    margin = (radius + 1) * px
+    rows = scene.rows_in_rect((x0 - margin, y0 - margin, x0 + size * px + margin, y0 + size * px + margin))
+    if len(rows) == 0:
+        return
+    rows = rows[dots_visible(scene, rows, tile_scale(level, style, size))]
+    if len(rows) == 0:
+        return
+    alpha = np.ones(len(rows), np.float32)
+    pos = (scene.xy[rows].astype(np.float64) - (x0, y0)) / px  # tile px, continuous
+    dot_rgb = point_colors(scene, style, clevel)[1][rows].astype(np.float32)
+    fill, ring = _stamps(style.dot_radius * style.dpr, style.dpr)
+    _splat(rgb, pos, alpha * 0.8, ring, np.full((len(rows), 3), 255, np.float32))
+    _splat(rgb, pos, alpha, fill, dot_rgb)
+
+
+def _splat(rgb: np.ndarray, pos: np.ndarray, alpha: np.ndarray, stamps, color: np.ndarray) -> None:
+    """Blend one coverage stamp per point into ``rgb`` (later points win where they overlap)."""
+    table, offsets, sub = stamps
+    size = rgb.shape[0]
+    base = np.floor(pos).astype(np.int64)
+    frac = np.minimum(((pos - base) * sub).astype(np.int64), sub - 1)
+    cov = table[frac[:, 1], frac[:, 0]] * alpha[:, None]  # (m, k*k)
+    yy = base[:, 1:2] + offsets[None, :, 0]
+    xx = base[:, 0:1] + offsets[None, :, 1]
+    ok = (cov > 0.004) & (xx >= 0) & (xx < size) & (yy >= 0) & (yy < size)
+    pts = np.nonzero(ok)[0]
+    flat = rgb.reshape(-1, 3)
+    idx = yy[ok] * size + xx[ok]
+    a = cov[ok][:, None]
+    flat[idx] = flat[idx] * (1 - a) + color[pts] * a
+
+
+_STAMP_CACHE: dict = {}
+_STAMP_LOCK = threading.Lock()
+
+
+def _stamps(radius: float, dpr: float, sub: int = 4):
+    """(fill, ring) coverage stamps for a disc of ``radius`` device px at ``sub`` x ``sub``
+    sub-pixel offsets; each is (table (sub, sub, k*k), offsets (k*k, 2), sub)."""
+    key = (round(radius, 3), round(dpr, 3), sub)
+    with _STAMP_LOCK:
+        if key not in _STAMP_CACHE:
+            ring_r = radius + RING_PX * dpr
+            half = int(math.ceil(ring_r + 1))
+            d = np.arange(-half, half + 1)
+            oy, ox = np.meshgrid(d, d, indexing="ij")
+            offsets = np.stack([oy.ravel(), ox.ravel()], axis=1)
+            fr = (np.arange(sub) + 0.5) / sub
+            cy = offsets[None, None, :, 0] + 0.5 - fr[:, None, None]
+            cx = offsets[None, None, :, 1] + 0.5 - fr[None, :, None]
+            dist = np.hypot(cx, cy)
+            fill = np.clip(radius + 0.5 - dist, 0, 1).astype(np.float32)
+            ring = np.clip(ring_r + 0.5 - dist, 0, 1).astype(np.float32)
+            _STAMP_CACHE[key] = ((fill, offsets, sub), (ring, offsets, sub))
+        return _STAMP_CACHE[key]
+
+
+# -- cache -----------------------------------------------------------------------------------
+class TileCache:
+    """A thread-safe LRU of finished tiles (numpy arrays or QImages)."""
+
+    def __init__(self, capacity: int = 512):
+        self.capacity = capacity
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+            return item
+
+    def peek(self, key):
+        """Look without refreshing recency (for placeholder searches)."""
+        with self._lock:
+            return self._items.get(key)
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __contains__(self, key) -> bool:
+        with self._lock:
+            return key in self._items
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)

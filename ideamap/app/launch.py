@@ -1,0 +1,82 @@
+"""Starting the desktop app: `ideamap`, `ideamap open MAP`, `make run` (the demo map).
+
+Only light modules are imported on this path (Qt, the map file, numpy), so the window appears
+at once; torch and umap load later, and only in the build worker or for a search by meaning.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QTimer, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from ideamap.app.crashlog import log_exception, unexpected_message
+from ideamap.app.icon import app_icon
+from ideamap.app.settings import APPLICATION, ORGANIZATION, AppSettings
+from ideamap.app.theme import apply_theme
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    """The QApplication, configured once: names (for QSettings), high-DPI, icon, theme."""
+    existing = QApplication.instance()
+    if existing is not None:
+        return existing
+    # Fractional scale factors (125 %, 150 %) as the system sets them, not rounded to 1x or 2x.
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication(argv if argv is not None else sys.argv)
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName("ideamap")
+    app.setDesktopFileName("ideamap")  # matches packaging/ideamap.desktop (Wayland window icon)
+    app.setWindowIcon(app_icon())
+    settings = AppSettings()
+    apply_theme(app, settings.theme())
+    # Follow the system's light/dark switch live, unless the user chose a theme.
+    app.styleHints().colorSchemeChanged.connect(
+        lambda _scheme: AppSettings().theme() == "system" and apply_theme(app, "system"))
+    return app
+
+
+def install_error_hook() -> None:
+    """Uncaught errors in the UI become one readable message; the traceback goes to a log file."""
+
+    def hook(exc_type, exc, tb):
+        if issubclass(exc_type, KeyboardInterrupt):
+            sys.__excepthook__(exc_type, exc, tb)
+            return
+        log = log_exception(exc.with_traceback(tb), "uncaught in the app")
+        parent = QApplication.activeWindow()
+        QMessageBox.warning(parent, "ideamap", unexpected_message(exc, "doing that", log))
+
+    sys.excepthook = hook
+
+
+def _window():
+    from ideamap.app.main_window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    return window
+
+
+def launch(map_path: Path | str | None = None) -> int:
+    """Open the app on ``map_path``, or on the start screen. Returns the exit status."""
+    app = make_app()
+    install_error_hook()
+    window = _window()
+    if map_path is not None:
+        # After the first paint, so the window is on screen before the map is read.
+        QTimer.singleShot(0, lambda: window.open_map(Path(map_path)))
+    return app.exec()
+
+
+def launch_demo() -> int:
+    """Open the demo map; if it is not built yet, the window shows its build's progress."""
+    app = make_app()
+    install_error_hook()
+    window = _window()
+    QTimer.singleShot(0, window.open_demo)
+    return app.exec()

@@ -1,0 +1,120 @@
+"""Details of the selected paragraph: text, source, island path, actions and neighbours."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QTextBrowser, QVBoxLayout, QWidget
+
+from ideamap.app.panels.cards import card, card_list
+from ideamap.app.panels.common import ID_ROLE, heading, muted, section
+from ideamap.app.text import island_path_text, page_suffix, source_label
+from ideamap.model import Document, Neighbor, Paragraph
+
+FINDING = "Finding neighbours…"
+MAX_TEXT_PX = 280
+
+
+class ParagraphPanel(QWidget):
+    neighborActivated = Signal(int)  # paragraph id
+    openAtPage = Signal()
+    copyCitation = Signal()
+    showDocument = Signal(int)  # document id
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.paragraph: Paragraph | None = None
+        self.document: Document | None = None
+        self._build()
+
+    def _build(self) -> None:
+        self.path_label = muted()
+        self.title_label = heading()
+        self.source_label = muted()
+        self.text = QTextBrowser()
+        self.text.setOpenLinks(False)
+        self.text.setFrameShape(QFrame.NoFrame)
+        self.neighbors = card_list()
+        self.neighbors.itemActivated.connect(self._activated)
+        self.neighbors.itemClicked.connect(self._activated)
+        self.neighbor_status = muted()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        for widget in (self.path_label, self.title_label, self.source_label, self.text):
+            layout.addWidget(widget)
+        layout.addLayout(self._buttons())
+        layout.addWidget(section("Nearest in meaning"))
+        layout.addWidget(self.neighbor_status)
+        layout.addWidget(self.neighbors, 1)
+
+    def _buttons(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.open_button = QPushButton("Open at page")
+        self.open_button.setToolTip("Open the document at this paragraph's page")
+        self.open_button.clicked.connect(self.openAtPage)
+        self.copy_button = QPushButton("Copy with citation")
+        self.copy_button.setToolTip("Copy the text followed by its file and page")
+        self.copy_button.clicked.connect(self.copyCitation)
+        self.doc_button = QPushButton("Show document")
+        self.doc_button.setToolTip("Highlight every paragraph of this document on the map")
+        self.doc_button.clicked.connect(lambda: self.document and self.showDocument.emit(self.document.id))
+        for button in (self.open_button, self.copy_button, self.doc_button):
+            row.addWidget(button)
+        row.addStretch(1)
+        return row
+
+    def show_paragraph(self, paragraph: Paragraph, document: Document, island_labels: list[str]) -> None:
+        self.paragraph, self.document = paragraph, document
+        self.path_label.setText(island_path_text(island_labels))
+        self.title_label.setText(document.title or source_label(document))
+        # The file name and date identify a source; the full path is in the tooltip.
+        when = f"{document.date} · " if document.date else ""
+        self.source_label.setText(f"{when}{Path(document.path).name}{page_suffix(paragraph.page)}")
+        self.source_label.setToolTip(document.path)
+        self.text.setPlainText(paragraph.text)
+        if paragraph.context:
+            self.text.setHtml(_with_context(paragraph))
+        self.open_button.setText("Open at page" if paragraph.page else "Open document")
+        self.neighbors.clear()
+        self._set_status(FINDING)
+        self._fit_text()
+
+    def show_neighbors(self, rows: list[tuple[Neighbor, Paragraph, Document]]) -> None:
+        self.neighbors.clear()
+        self._set_status("" if rows else "No other paragraph is close in meaning.")
+        for n, p, d in rows:
+            self.neighbors.addItem(card(f"{n.similarity:.0%} similar · {source_label(d, p.page)}", p.text, p.id))
+
+    def show_neighbors_unavailable(self, reason: str) -> None:
+        self.neighbors.clear()
+        self._set_status(reason)
+
+    def _set_status(self, text: str) -> None:
+        self.neighbor_status.setText(text)
+        self.neighbor_status.setVisible(bool(text))
+
+    def _fit_text(self) -> None:
+        """As tall as the paragraph needs, within limits: short paragraphs leave room for the
+        neighbours, long ones scroll."""
+        doc = self.text.document()
+        doc.setTextWidth(max(100, self.text.viewport().width()))
+        height = int(doc.size().height()) + 2 * self.text.frameWidth() + 8
+        self.text.setFixedHeight(max(48, min(height, MAX_TEXT_PX)))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_text()
+
+    def neighbor_ids(self) -> list[int]:
+        return [self.neighbors.item(i).data(ID_ROLE) for i in range(self.neighbors.count())]
+
+    def _activated(self, item) -> None:
+        self.neighborActivated.emit(int(item.data(ID_ROLE)))
+
+
+def _with_context(paragraph: Paragraph) -> str:
+    from html import escape
+
+    body = escape(paragraph.text).replace("\n", "<br>")
+    return f"<p style='color:gray'><i>{escape(paragraph.context)}</i></p><p>{body}</p>"

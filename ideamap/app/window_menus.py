@@ -1,0 +1,102 @@
+"""The window's menus and shortcuts, following desktop conventions (standard key sequences
+where Qt has them, so each platform gets its own)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+
+from ideamap.app.session import COLOUR_MODES
+
+COLOUR_LABELS = {"island": "Island", "document": "Document", "folder": "Folder", "date": "Date"}
+
+
+def _action(window, text: str, slot=None, shortcut=None, tip: str = "") -> QAction:
+    action = QAction(text, window)
+    if isinstance(shortcut, (list, tuple)):
+        action.setShortcuts(_unique_sequences(shortcut))
+    elif shortcut is not None:
+        action.setShortcut(QKeySequence(shortcut))
+    if tip:
+        action.setStatusTip(tip)
+    if slot is not None:
+        action.triggered.connect(lambda checked=False: slot())
+    return action
+
+
+def _unique_sequences(shortcuts) -> list[QKeySequence]:
+    """The platform's standard keys plus our own, each once (the platform's come first)."""
+    out: list[QKeySequence] = []
+    for item in shortcuts:
+        seqs = QKeySequence.keyBindings(item) if isinstance(item, QKeySequence.StandardKey) else [QKeySequence(item)]
+        out += [s for s in seqs if s not in out]
+    return out
+
+
+def build_menus(window) -> SimpleNamespace:
+    """Create the menu bar of ``window`` (a MainWindow); returns the actions by name."""
+    a = SimpleNamespace()
+    bar = window.menuBar()
+    _file_menu(window, bar.addMenu("&File"), a)
+    _view_menu(window, bar.addMenu("&View"), a)
+    _go_menu(window, bar.addMenu("&Go"), a)
+    help_menu = bar.addMenu("&Help")
+    a.about = _action(window, "&About ideamap", window.show_about)
+    help_menu.addAction(a.about)
+    return a
+
+
+def _file_menu(window, menu, a) -> None:
+    flow = window.builds
+    a.new = _action(window, "&New Map from Folder…", flow.new_from_folder, QKeySequence.New,
+                    "Read every document in a folder and make a map of it")
+    a.open = _action(window, "&Open Map…", window.choose_and_open, QKeySequence.Open)
+    a.recent_menu = menu.addMenu("Open &Recent")
+    a.add_files = _action(window, "&Add Files to Map…", flow.add_files, "Ctrl+Shift+A")
+    a.add_folder = _action(window, "Add &Folder to Map…", flow.add_folder)
+    a.resume = _action(window, "&Resume Interrupted Build", flow.resume)
+    a.export_png = _action(window, "Export View as &PNG…", lambda: window.export_view("png"), "Ctrl+E")
+    a.export_svg = _action(window, "Export View as &SVG…", lambda: window.export_view("svg"), "Ctrl+Shift+E")
+    a.close = _action(window, "&Close Map", window.close_map, QKeySequence.Close)
+    a.quit = _action(window, "&Quit", window.close, QKeySequence.Quit)
+    menu.insertActions(a.recent_menu.menuAction(), [a.new, a.open])
+    for item in (None, a.add_files, a.add_folder, a.resume, None, a.export_png, a.export_svg, None, a.close, a.quit):
+        menu.addSeparator() if item is None else menu.addAction(item)
+    a.map_only = [a.add_files, a.add_folder, a.export_png, a.export_svg, a.close]
+
+
+def _view_menu(window, menu, a) -> None:
+    a.zoom_in = _action(window, "Zoom &In", lambda: window.canvas and window.canvas.zoom_in(), QKeySequence.ZoomIn)
+    a.zoom_out = _action(window, "Zoom &Out", lambda: window.canvas and window.canvas.zoom_out(), QKeySequence.ZoomOut)
+    a.fit = _action(window, "&Fit All", lambda: window.canvas and window.canvas.fit_all(), "Ctrl+0")
+    for item in (a.zoom_in, a.zoom_out, a.fit):
+        menu.addAction(item)
+    colour = menu.addMenu("&Colour By")
+    group = QActionGroup(window)
+    a.colour = {}
+    for mode in COLOUR_MODES:
+        action = _action(window, COLOUR_LABELS[mode], lambda m=mode: window.set_colour_mode(m))
+        action.setCheckable(True)
+        group.addAction(action)
+        colour.addAction(action)
+        a.colour[mode] = action
+    a.colour["island"].setChecked(True)
+    menu.addSeparator()
+    a.dark = _action(window, "&Dark Mode", window.toggle_dark_mode, "Ctrl+Shift+D")
+    a.dark.setCheckable(True)
+    menu.addAction(a.dark)
+    menu.addSeparator()
+    a.panels_menu = menu.addMenu("&Panels")
+    a.map_only += [a.zoom_in, a.zoom_out, a.fit, colour.menuAction()]
+
+
+def _go_menu(window, menu, a) -> None:
+    nav = window.nav
+    # Alt+Left/Right everywhere, as users expect from browsers, plus the platform's own keys.
+    a.back = _action(window, "&Back", nav.back, [QKeySequence.Back, "Alt+Left"])
+    a.forward = _action(window, "&Forward", nav.forward, [QKeySequence.Forward, "Alt+Right"])
+    a.search = _action(window, "&Search…", window.focus_search, QKeySequence.Find)
+    for item in (a.back, a.forward, None, a.search):
+        menu.addSeparator() if item is None else menu.addAction(item)
+    a.map_only += [a.search]

@@ -1,0 +1,102 @@
+"""compute_layout: vectors and texts in, map coordinates, nested islands and labels out."""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import numpy as np
+
+from ideamap.layout import islands as isl
+from ideamap.layout import labels
+from ideamap.layout import projection as proj
+from ideamap.layout.neighbors import normalise_rows
+from ideamap.layout.specs import relabel_islands
+from ideamap.layout.types import SEA, LayoutResult
+
+ALGORITHM = "umap2d+hdbscan2d+ward+ctfidf/1"
+
+
+def compute_layout(
+    vectors: np.ndarray,
+    texts: list[str],
+    *,
+    seed: int = 42,
+    progress: Callable[[str], None] | None = None,
+) -> LayoutResult:
+    """Project paragraphs to a 2-D map, find nested islands and label them.
+
+    ``vectors`` are the (n, d) paragraph embeddings (normalised here again to be safe), ``texts``
+    the paragraphs in the same order. The same input and ``seed`` give the same map. The first
+    call in a process spends a few seconds compiling UMAP's numba kernels.
+    """
+    say = progress or (lambda _msg: None)
+    vectors = normalise_rows(vectors)
+    n = vectors.shape[0]
+    if len(texts) != n:
+        raise ValueError(f"{n} vectors but {len(texts)} texts")
+    timings: dict[str, float] = {}
+    params: dict = {"algorithm": ALGORITHM, "seed": seed, "n": n, "versions": _versions()}
+
+    say("Projecting paragraphs onto the map")
+    t0 = time.perf_counter()
+    coords = _project(vectors, seed, params)
+    timings["projection"] = time.perf_counter() - t0
+
+    say("Finding islands")
+    t0 = time.perf_counter()
+    levels, sea_hint = _cluster(vectors, coords, params)
+    timings["clustering"] = time.perf_counter() - t0
+
+    say("Labelling islands")
+    t0 = time.perf_counter()
+    islands = relabel_islands(texts, levels, coords, vectors)
+    timings["labelling"] = time.perf_counter() - t0
+
+    params["labels"] = labels.params()
+    params["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
+    return LayoutResult(coords=coords, levels=levels, islands=islands, sea_hint=sea_hint, params=params)
+
+
+def _project(vectors: np.ndarray, seed: int, params: dict) -> np.ndarray:
+    coords, params["projection"] = proj.project_map(vectors, seed)
+    return coords
+
+
+def _cluster(vectors: np.ndarray, coords: np.ndarray, params: dict):
+    n = vectors.shape[0]
+    hdb = isl.hdbscan_params(n)
+    # Copies of one paragraph are spread around one spot: clustering that spread would split
+    # a map of a few distinct paragraphs into arbitrary islands.
+    distinct = params["projection"].get("n_unique", n)
+    bays = isl.find_bays(coords, hdb) if distinct >= isl.MIN_POINTS_TO_CLUSTER else isl.one_island(n)
+    levels = isl.build_levels(vectors, bays)
+    counts = [int(lv.max()) + 1 if (lv != SEA).any() else 0 for lv in levels]
+    params["clustering"] = {
+        "method": "hdbscan on map coords" if distinct >= isl.MIN_POINTS_TO_CLUSTER else "single island",
+        **hdb,
+        "fringe": {"neighbours": isl.FRINGE_NEIGHBOURS, "share": isl.FRINGE_SHARE},
+        "merge": {
+            "method": "ward (scipy) on normalised centroid vectors",
+            "substantial_share": "1/(4*target)",
+            "targets": dict(zip(("islands", "regions"), isl.level_targets(counts[-1])))
+            if counts[-1]
+            else {},
+        },
+        "islands_per_level": counts,
+        "sea_share": float(np.mean(levels[-1] == SEA)) if n else 0.0,
+    }
+    return levels, isl.sea_hints(vectors, levels[-1])
+
+
+def _versions() -> dict:
+    """Versions of the libraries that shape the map, read without importing them."""
+    from importlib import metadata
+
+    out = {}
+    for dist in ("umap-learn", "hdbscan", "scikit-learn", "scipy", "numpy", "pynndescent", "numba"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = None
+    return out
