@@ -40,16 +40,17 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1500)
     args = parser.parse_args()
 
-    from ideamap.embed.encoder import load_encoder
+    from ideamap.embed.backends import load_sentence_transformer
+    from ideamap.embed.encoder import DEFAULT_MODEL_ID, load_encoder, model_path
 
     encoder = load_encoder()
+    model = load_sentence_transformer(model_path(DEFAULT_MODEL_ID))
     texts, source = prose_paragraphs(args.n * 2)
-    fits = [t for t in texts if len(encoder.model.tokenizer(t, add_special_tokens=False)["input_ids"]) <= encoder.max_tokens]
-    texts = fits[: args.n]
-    tokens = sum(len(ids) for ids in encoder.model.tokenizer(texts, add_special_tokens=False)["input_ids"])
+    texts = [t for t, n in zip(texts, encoder.count_tokens(texts)) if n <= encoder.max_tokens][: args.n]
+    tokens = sum(encoder.count_tokens(texts))
 
-    model = encoder.model
     model.encode(texts[:32])  # warm both paths
+    encoder.encode(texts[:32])
     start = time.perf_counter()
     baseline = model.encode(texts, convert_to_numpy=True, normalize_embeddings=True)
     t_base = time.perf_counter() - start
@@ -63,7 +64,7 @@ def main() -> None:
         "corpus": source,
         "paragraphs": len(texts),
         "tokens": tokens,
-        "precision": encoder.precision,
+        "backend": encoder.precision,
         "baseline_paragraphs_per_s": len(texts) / t_base,
         "baseline_tokens_per_s": tokens / t_base,
         "ideamap_paragraphs_per_s": len(texts) / t_ours,

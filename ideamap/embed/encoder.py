@@ -1,12 +1,13 @@
 """The paragraph encoder: sentence-transformers, fully offline, never truncating silently.
 
 Speed choices, measured on this project's 2-core build machine (see benchmarks/bench_embed.py):
-windows are sorted by length so each batch pads little, and bf16 autocast runs where the CPU
-has native bf16-capable vector units (about 2.8x fp32 here, cosine 0.99999 to fp32).
+windows are sorted by length so each batch pads little, and the network runs in ONNX Runtime
+(backends.py says why that and not bf16).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,27 +35,33 @@ class Window:
 
 
 class Encoder:
-    """Wraps a loaded SentenceTransformer. Build with :func:`load_encoder`."""
+    """Windows, batching and pooling around a backend (see backends.py). Build with
+    :func:`load_encoder`."""
 
-    def __init__(self, model, *, model_id: str, version: str, precision: str):
-        self.model = model
+    def __init__(self, backend, tokenizer, *, model_id: str, version: str, dim: int, max_seq_length: int):
+        self.backend = backend
+        self.tokenizer = tokenizer
         self.model_id = model_id
         self.version = version
-        self.precision = precision
-        get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-        self.dim = int(get_dim())
-        self.max_tokens = int(model.max_seq_length) - 2  # room for [CLS] and [SEP]
+        self.dim = dim
+        self.max_tokens = max_seq_length - 2  # room for [CLS] and [SEP]
         self.tokens_encoded = 0
+
+    @property
+    def precision(self) -> str:
+        return self.backend.name
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(e.ids) for e in self.tokenizer.encode_batch(list(texts), add_special_tokens=False)]
 
     def windows(self, texts: Sequence[str]) -> list[Window]:
         """Split each text into windows of at most ``max_tokens`` tokens (overlapping), as
         character spans of the original text so nothing is re-tokenised differently."""
-        enc = self.model.tokenizer(
-            list(texts), add_special_tokens=False, return_offsets_mapping=True, truncation=False
-        )
+        encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
         out: list[Window] = []
         step = self.max_tokens - WINDOW_OVERLAP
-        for i, (text, offsets) in enumerate(zip(texts, enc["offset_mapping"])):
+        for i, (text, enc) in enumerate(zip(texts, encodings)):
+            offsets = enc.offsets
             n = len(offsets)
             if n <= self.max_tokens:
                 out.append(Window(i, text, max(n, 1)))
@@ -84,22 +91,11 @@ class Encoder:
             if cancel is not None and cancel():
                 raise Cancelled("Embedding was cancelled.")
             chunk = order[start : start + CHUNK]
-            window_vecs[chunk] = self._encode_batch([windows[k].text for k in chunk], batch_size)
+            window_vecs[chunk] = self.backend.embed([windows[k].text for k in chunk], batch_size)
             self.tokens_encoded += sum(windows[k].tokens for k in chunk)
             if progress is not None:
                 progress(min(start + CHUNK, len(order)), len(order))
         return _pool(windows, window_vecs, len(texts))
-
-    def _encode_batch(self, texts: list[str], batch_size: int) -> np.ndarray:
-        import torch
-
-        with torch.inference_mode():
-            if self.precision == "bf16":
-                with torch.autocast("cpu", dtype=torch.bfloat16):
-                    vecs = self.model.encode(texts, batch_size=batch_size, convert_to_numpy=True)
-            else:
-                vecs = self.model.encode(texts, batch_size=batch_size, convert_to_numpy=True)
-        return np.asarray(vecs, dtype=np.float32)
 
 
 def _pool(windows: list[Window], window_vecs: np.ndarray, n: int) -> np.ndarray:
@@ -108,30 +104,6 @@ def _pool(windows: list[Window], window_vecs: np.ndarray, n: int) -> np.ndarray:
         out[w.paragraph] += vec * w.tokens
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     return out / np.maximum(norms, 1e-12)
-
-
-def choose_precision() -> str:
-    """bf16 where the CPU computes it natively (AVX-512/AMX); fp32 elsewhere, where emulated
-    bf16 would be slower. IDEAMAP_PRECISION=fp32|bf16 overrides."""
-    forced = os.environ.get("IDEAMAP_PRECISION", "").lower()
-    if forced in ("fp32", "bf16"):
-        return forced
-    import torch
-
-    capability = torch.backends.cpu.get_cpu_capability().upper()
-    return "bf16" if ("AVX512" in capability or "AMX" in capability) else "fp32"
-
-
-def set_torch_threads() -> None:
-    """Use the cores this process may run on: oversubscribing made encoding several times
-    slower on the 2-core machines this was measured on."""
-    import torch
-
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    torch.set_num_threads(max(1, cores))
 
 
 def model_path(model_id: str) -> Path:
@@ -156,10 +128,25 @@ def model_version(model_id: str) -> str:
 _LOADED: dict[str, Encoder] = {}
 
 
-def load_encoder(model_id: str = DEFAULT_MODEL_ID) -> Encoder:
-    """Load (once per process) the encoder ``model_id`` from local files only."""
-    if model_id in _LOADED:
-        return _LOADED[model_id]
+def load_encoder(model_id: str = DEFAULT_MODEL_ID, *, backend: str | None = None) -> Encoder:
+    """Load (once per process) the encoder ``model_id`` from local files only.
+    ``backend``: "onnx" or "torch"; default IDEAMAP_BACKEND, else onnx when available."""
+    backend = backend or os.environ.get("IDEAMAP_BACKEND", "") or _default_backend()
+    key = f"{model_id}|{backend}"
+    if key not in _LOADED:
+        _LOADED[key] = _load(model_id, backend)
+    return _LOADED[key]
+
+
+def _default_backend() -> str:
+    import importlib.util
+
+    return "onnx" if importlib.util.find_spec("onnxruntime") else "torch"
+
+
+def _load(model_id: str, backend_name: str) -> Encoder:
+    from ideamap.embed import backends
+
     os.environ["HF_HUB_OFFLINE"] = "1"  # a user's app must never reach for a model hub
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     path = model_path(model_id)
@@ -167,10 +154,25 @@ def load_encoder(model_id: str = DEFAULT_MODEL_ID) -> Encoder:
         raise EncoderUnavailableError(
             f"The encoder '{model_id}' is not on this computer (looked in {path})."
         )
-    from sentence_transformers import SentenceTransformer
+    config = json.loads((path / "config.json").read_text())
+    dim = int(config["hidden_size"])
+    max_len = int(json.loads((path / "sentence_bert_config.json").read_text()).get("max_seq_length", 256))
+    tokenizer = backends.load_tokenizer(path, max_len)
+    if backend_name == "onnx" and backends.uses_mean_pooling(path):
+        backend = backends.OnnxBackend(_onnx_file(path), tokenizer, max_len)
+    else:
+        model = backends.load_sentence_transformer(path)
+        backend = backends.TorchBackend(model, backends.choose_precision())
+    version = f"{model_version(model_id)}; backend {backend.name}"
+    return Encoder(backend, tokenizer, model_id=model_id, version=version, dim=dim, max_seq_length=max_len)
 
-    set_torch_threads()
-    model = SentenceTransformer(str(path), device="cpu", local_files_only=True, trust_remote_code=False)
-    encoder = Encoder(model, model_id=model_id, version=model_version(model_id), precision=choose_precision())
-    _LOADED[model_id] = encoder
-    return encoder
+
+def _onnx_file(model_dir: Path) -> Path:
+    """The ONNX export of a model, made on first use and cached by the weights' hash."""
+    from ideamap.embed.backends import export_onnx, weights_digest
+    from ideamap.paths import cache_dir
+
+    out = cache_dir() / "onnx" / f"{weights_digest(model_dir)}.onnx"
+    if not out.is_file():
+        export_onnx(model_dir, out)
+    return out

@@ -7,7 +7,6 @@ with the mouse a caller can do in code.
 
 from __future__ import annotations
 
-from ideamap.app.canvas import qt_compat  # noqa: F401  (must precede Qt use)
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtWidgets import QToolTip
 

@@ -18,6 +18,7 @@ from ideamap.app.canvas import colors
 
 GRID = 512  # cells per world side at the finest field level
 PYRAMID_LEVELS = 4
+TRUNCATE = 4.0  # gaussian kernels stop at this many sigmas
 MIN_SIGMA_CELLS = 2.0
 COAST_FRACTION = 0.5  # the coast is where density falls to this share of a lone point's peak
 
@@ -52,7 +53,9 @@ def _build_land(scene) -> LandFields:
     sigma = _bandwidth(scene)
     land = blur(counts(scene.xy[scene.land]), sigma)
     peak = 1.0 / (2 * math.pi * sigma**2)  # a lone point's peak after the normalised blur
-    floor = peak * 1e-4
+    # The floor flattens log density well before the kernel's truncation edge (4 sigma, where
+    # it is 3e-4 of the peak), which would otherwise show as faint lines in the sea.
+    floor = peak * 0.02
     log_levels = tuple(np.log(d + floor).astype(np.float32) for d in pyramid(land))
     every = blur(counts(scene.xy), sigma)
     ix, iy = cells(scene.xy, GRID)
@@ -73,8 +76,8 @@ def _occupied(xy: np.ndarray, grid: int = 64) -> float:
 
 def _self_weight(sigma: float) -> float:
     """What one point adds to its own cell after ``blur``: the squared centre tap of the
-    normalised 1-D kernel (same radius as scipy's truncate=3)."""
-    radius = int(3.0 * sigma + 0.5)
+    normalised 1-D kernel (same radius as ``blur``'s truncate)."""
+    radius = int(TRUNCATE * sigma + 0.5)
     taps = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
     return float((1.0 / taps.sum()) ** 2)
 
@@ -130,8 +133,8 @@ def cells(xy: np.ndarray, grid: int) -> tuple[np.ndarray, np.ndarray]:
 
 def blur(a: np.ndarray, sigma: float) -> np.ndarray:
     """Separable gaussian (rows then columns), zero outside the world."""
-    a = gaussian_filter1d(a, sigma, axis=0, mode="constant", truncate=3.0)
-    return gaussian_filter1d(a, sigma, axis=1, mode="constant", truncate=3.0)
+    a = gaussian_filter1d(a, sigma, axis=0, mode="constant", truncate=TRUNCATE)
+    return gaussian_filter1d(a, sigma, axis=1, mode="constant", truncate=TRUNCATE)
 
 
 def pyramid(a: np.ndarray) -> list[np.ndarray]:

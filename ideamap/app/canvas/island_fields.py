@@ -13,7 +13,7 @@ import numpy as np
 from scipy.ndimage import distance_transform_edt
 
 from ideamap.app.canvas import colors
-from ideamap.app.canvas.fields import GRID, blur, cells, land_fields, pyramid
+from ideamap.app.canvas.fields import GRID, TRUNCATE, blur, cells, land_fields, pyramid
 
 BORDER_SOFTNESS = 0.6  # cells
 NEAR_REGIONS = 0.3  # regions closer than this (world units) avoid sharing a colour
@@ -151,7 +151,7 @@ def _area(box) -> float:
 
 def _stamp_island(rows, gid, ix, iy, sigma, best_w, best) -> None:
     """Blur one island's counts inside its box and claim the cells where it leads."""
-    margin = int(3 * sigma) + 2
+    margin = int(TRUNCATE * sigma) + 2
     gx, gy = ix[rows], iy[rows]
     x0, x1, y0, y1 = _box(gx, gy, margin)
     inside = (gx >= x0) & (gx <= x1) & (gy >= y0) & (gy <= y1)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
+
 from ideamap.app.canvas.camera import Camera
 from ideamap.app.canvas.tiles import tile_scale
 
@@ -21,6 +23,7 @@ CONTEXT_FONT_PX = 16
 PADDING_PX = 6  # empty space kept around every label
 MAX_CHARS = 34
 EDGE_PX = 4  # labels stay this far inside the viewport
+MAX_CANDIDATES = 400  # per level and frame; the rest are smaller islands that rarely fit
 
 
 @dataclass(frozen=True)
@@ -62,31 +65,59 @@ def place_labels(scene, camera: Camera, measure: Measure, *, dpr: float = 1.0,
     if not scene.islands:
         return []
     level = label_level(scene, camera, dpr)
-    placed: list[PlacedLabel] = []
+    placed = _Placed()
     _place_level(scene, camera, measure, level, placed, is_context=False)
     if context and level > 0:
         _place_level(scene, camera, measure, level - 1, placed, is_context=True)
-    return placed
+    return placed.labels
 
 
-def _place_level(scene, camera, measure, level, placed, *, is_context) -> None:
+class _Placed:
+    """Placed labels with a coarse grid of the cells they cover, so a new candidate is
+    checked only against labels near it (frames place labels every time they paint)."""
+
+    CELL = 128
+
+    def __init__(self):
+        self.labels: list[PlacedLabel] = []
+        self._grid: dict[tuple[int, int], list[PlacedLabel]] = {}
+
+    def _cells(self, lab: PlacedLabel):
+        c, pad = self.CELL, PADDING_PX
+        for gx in range(int((lab.x_px - pad) // c), int((lab.x_px + lab.w + pad) // c) + 1):
+            for gy in range(int((lab.y_px - pad) // c), int((lab.y_px + lab.h + pad) // c) + 1):
+                yield gx, gy
+
+    def try_add(self, lab: PlacedLabel) -> bool:
+        cells = list(self._cells(lab))
+        if any(_overlap(lab, other) for cell in cells for other in self._grid.get(cell, ())):
+            return False
+        self.labels.append(lab)
+        for cell in cells:
+            self._grid.setdefault(cell, []).append(lab)
+        return True
+
+
+def _place_level(scene, camera, measure, level, placed: _Placed, *, is_context) -> None:
     islands = scene.islands.get(level, ())
     if not islands:
         return
     font = CONTEXT_FONT_PX if is_context else FONT_PX.get(level, FONT_PX[max(FONT_PX)])
-    x0, y0, x1, y1 = camera.visible_world_rect()
-    for island in islands:  # already ordered by size, largest first
-        if not (x0 <= island.x <= x1 and y0 <= island.y <= y1):
-            continue
+    xy = scene.memo(("island_xy", level), lambda: np.array([(i.x, i.y) for i in islands], np.float64))
+    screen = camera.world_to_screen(xy)
+    visible = np.nonzero((screen[:, 0] >= 0) & (screen[:, 0] <= camera.width)
+                         & (screen[:, 1] >= 0) & (screen[:, 1] <= camera.height))[0]
+    for k in visible[:MAX_CANDIDATES]:  # islands are ordered by size, largest first
+        island = islands[k]
         text = shorten(island.label or f"Island {island.key}")
         if is_context:
             text = text.upper()
         w, h = measure(text, font)
-        sx, sy = camera.world_to_screen((island.x, island.y))
+        sx, sy = screen[k]
         label = PlacedLabel(text, float(sx - w / 2), float(sy - h / 2), float(w), float(h),
                             island.level, island.key, font, is_context)
-        if _inside(label, camera) and not any(_overlap(label, other) for other in placed):
-            placed.append(label)
+        if _inside(label, camera):
+            placed.try_add(label)
 
 
 def shorten(text: str, limit: int = MAX_CHARS) -> str:

@@ -6,14 +6,16 @@ its own size, redrawn only when the map or colour mode changes.
 
 from __future__ import annotations
 
-from ideamap.app.canvas import qt_compat  # noqa: F401  (must precede Qt use)
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
 from ideamap.app.canvas import colors
+from ideamap.app.canvas.qt_compat import pin_singletons
 from ideamap.app.canvas.tile_loader import rgba_to_qimage
 from ideamap.app.canvas.tiles import render_tile
+
+pin_singletons()  # before any Qt call: see qt_compat
 
 SIDE_PX = 168
 MARGIN_PX = 12

@@ -11,7 +11,6 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
-from ideamap.app.canvas import qt_compat  # noqa: F401  (must precede Qt use)
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QColor,
@@ -27,6 +26,9 @@ from PySide6.QtGui import (
 from ideamap.app.canvas import colors
 from ideamap.app.canvas.camera import Camera
 from ideamap.app.canvas.labels import PlacedLabel, font_style
+from ideamap.app.canvas.qt_compat import pin_singletons
+
+pin_singletons()  # before any Qt call: see qt_compat
 
 SELECT_INK = QColor(33, 37, 41)
 NEIGHBOR_INK = QColor(25, 113, 194)

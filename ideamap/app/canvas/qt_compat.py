@@ -1,5 +1,5 @@
-"""A guard for a reference-counting bug in PySide6 6.12 on Python 3.11. Imported by the Qt
-modules of the canvas; harmless elsewhere.
+"""A guard for a reference-counting bug in PySide6 6.12 on Python 3.11. The canvas's Qt
+modules call ``pin_singletons()`` when imported; it belongs at the app's entry point too.
 
 Every wrapped C++ method returning void gives back ``None`` without a new reference
 (correct only on Python 3.12+, where None is immortal). On 3.11 each call drops None's
@@ -29,5 +29,3 @@ def pin_singletons() -> None:
         ctypes.c_ssize_t.from_address(id(obj)).value += _LARGE
     _PINNED = True
 
-
-pin_singletons()

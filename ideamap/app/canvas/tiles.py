@@ -31,6 +31,7 @@ DOT_CUT_DENSITY = 1 / 30
 # seen whole): they would be a sprinkle of noise over the overview.
 DOTS_MAX_ON_SCREEN = 40_000
 SCREEN_PX2 = 1920 * 1080
+MATMUL_MAX_CELLS = 6
 RING_PX = 0.9  # the light ring around each dot, logical px
 SHALLOW_PX = 9.0  # width of the light water rim along coasts, logical px
 _tokens = itertools.count(1)
@@ -120,7 +121,8 @@ def render_tile(scene, level: int, tx: int, ty: int, size: int = TILE_SIZE,
     rgb = np.ascontiguousarray(_shade(logd, land_rgb, lf.coast, style.dpr)[1:-1, 1:-1])
     _draw_dots(rgb, scene, style, level, (tx * span, ty * span, px), clevel)
     out = np.empty((size, size, 4), dtype=np.uint8)
-    out[..., :3] = np.clip(rgb, 0, 255).round()
+    np.clip(rgb, 0, 255, out=rgb)
+    out[..., :3] = rgb + 0.5  # round while casting
     out[..., 3] = 255
     return out
 
@@ -132,16 +134,41 @@ def _pyramid_index(px_world: float, n_levels: int) -> int:
 
 
 def _bilinear(field: np.ndarray, cx: np.ndarray, cy: np.ndarray) -> np.ndarray:
-    """Sample ``field`` (h, w[, c]) at the grid of cell coordinates cx x cy, separably."""
+    """Sample ``field`` (h, w[, c]) at the grid of cell coordinates cx x cy, separably.
+
+    Deep zoom samples a patch of a few cells many times: two small matrix products are then
+    about 5x faster than gathering; otherwise rows and columns are gathered."""
     x0, x1, fx = _axis(cx, field.shape[1])
     y0, y1, fy = _axis(cy, field.shape[0])
     lo, hi = int(x0.min()), int(x1.max()) + 1
+    ylo, yhi = int(y0.min()), int(y1.max()) + 1
+    if hi - lo <= MATMUL_MAX_CELLS and yhi - ylo <= MATMUL_MAX_CELLS:
+        return _bilinear_matmul(field[ylo:yhi, lo:hi], (x0 - lo, x1 - lo, fx), (y0 - ylo, y1 - ylo, fy))
     sub = field[:, lo:hi]
     extra = (1,) * (field.ndim - 2)
     fy = fy.reshape(-1, 1, *extra)
     rows = sub[y0] * (1 - fy) + sub[y1] * fy
     fx = fx.reshape(1, -1, *extra)
     return rows[:, x0 - lo] * (1 - fx) + rows[:, x1 - lo] * fx
+
+
+def _bilinear_matmul(patch: np.ndarray, xs, ys) -> np.ndarray:
+    wx, wy = _weights(*xs, patch.shape[1]), _weights(*ys, patch.shape[0])
+    h, w = patch.shape[:2]
+    rows = wy @ patch.reshape(h, -1).astype(np.float32)  # (ny, w * channels)
+    if patch.ndim == 2:
+        return rows @ wx.T
+    rows = rows.reshape(len(wy), w, -1).transpose(0, 2, 1)  # (ny, channels, w)
+    return (rows @ wx.T).transpose(0, 2, 1)
+
+
+def _weights(i0: np.ndarray, i1: np.ndarray, f: np.ndarray, n: int) -> np.ndarray:
+    """The (samples, n) linear-interpolation matrix."""
+    m = np.zeros((len(i0), n), np.float32)
+    r = np.arange(len(i0))
+    np.add.at(m, (r, i0), 1 - f)
+    np.add.at(m, (r, i1), f)
+    return m
 
 
 def _axis(pos: np.ndarray, n: int):
@@ -152,23 +179,29 @@ def _axis(pos: np.ndarray, n: int):
 
 
 def _shade(logd: np.ndarray, land_rgb: np.ndarray, coast: float, dpr: float) -> np.ndarray:
-    """Compose sea, shallow rim, land and coastline into float RGB (h, w, 3)."""
+    """Compose sea, shallow rim, land and coastline into float RGB (h, w, 3).
+
+    Per-pixel factors are computed on 2-D arrays first, so the 3-channel work is a few
+    multiply-adds; tiles that are all open sea or all inland skip the coast work."""
     gy, gx = np.gradient(logd)
     # Signed distance to the coast in device px, from a first-order expansion of log density.
     dist = (logd - coast) / np.maximum(np.hypot(gx, gy), 1e-4)
-    land_a = np.clip(dist + 0.5, 0, 1)[..., None]
-    rim = np.clip(1 + dist / (SHALLOW_PX * dpr), 0, 1)[..., None] ** 2
     sea = np.asarray(colors.SEA, np.float32)
-    rgb = sea + (np.asarray(colors.SEA_SHALLOW, np.float32) - sea) * rim
-    # Denser ground is a little deeper in tone, like elevation tints on a relief map.
-    height = np.clip((logd - coast) / 4.0, 0, 1)[..., None]
-    ground = land_rgb * (1.0 - 0.05 * height)
-    # Soft light from the upper left on the density "terrain".
-    relief = np.clip(-(gx + gy) * 0.35, -0.06, 0.06)[..., None]
-    ground = ground + np.where(relief > 0, (255 - ground) * relief, ground * relief)
-    rgb = rgb + (ground - rgb) * land_a
-    edge = np.clip(1.0 - np.abs(dist) / (0.9 * dpr), 0, 1)[..., None] * 0.55
-    return rgb + (land_rgb * 0.68 - rgb) * edge
+    if dist.max() < -SHALLOW_PX * dpr:
+        return np.broadcast_to(sea, (*logd.shape, 3))
+    # Denser ground is a little deeper in tone (elevation tints), lit softly from the upper
+    # left as if density were terrain.
+    height = np.clip((logd - coast) / 4.0, 0, 1)
+    relief = np.clip(-(gx + gy) * 0.35, -0.06, 0.06)
+    ground = land_rgb * (1.0 - 0.05 * height + relief)[..., None]
+    if dist.min() > 1.5 * dpr:
+        return ground
+    land_a = np.clip(dist + 0.5, 0, 1)
+    rim = np.clip(1 + dist / (SHALLOW_PX * dpr), 0, 1) ** 2
+    edge = np.clip(1.0 - np.abs(dist) / (0.9 * dpr), 0, 1) * 0.55
+    water = sea + (np.asarray(colors.SEA_SHALLOW, np.float32) - sea) * rim[..., None]
+    rgb = water + (ground - water) * land_a[..., None]
+    return rgb + (land_rgb * 0.68 - rgb) * edge[..., None]
 
 
 # -- dots ------------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from ideamap.app.canvas import qt_compat  # noqa: F401  (must precede Qt use)
 from PySide6.QtCore import QEasingCurve, QPointF, QRect, QSize, Qt, QVariantAnimation, Signal
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QWidget
@@ -21,8 +20,11 @@ from ideamap.app.canvas import painting
 from ideamap.app.canvas.camera import AnchoredZoom, Camera, Flight, clamp_zoom
 from ideamap.app.canvas.events import CanvasEvents
 from ideamap.app.canvas.labels import PlacedLabel, label_at, place_labels
+from ideamap.app.canvas.qt_compat import pin_singletons
 from ideamap.app.canvas.tile_loader import TileLoader
 from ideamap.app.canvas.tiles import DEFAULT_STYLE, TileStyle, dots_visible, tile_scale
+
+pin_singletons()  # before any Qt call: see qt_compat
 
 FLY_MS = 250
 HIT_PX = 7  # how near (logical px) a click must be to a dot
@@ -84,7 +86,7 @@ class MapCanvas(CanvasEvents, QWidget):
     def set_color_mode(self, mode: str, values=None) -> None:
         """Colour by "island" (default), "document", "folder" (integer category per paragraph)
         or "date" (a number per paragraph, NaN = unknown). ``values`` follow ``scene.ids``;
-        ``scene.color_values(store, scene.ids, mode)`` computes them from a map file."""
+        ``ideamap.app.canvas.scene.color_values(store, scene.ids, mode)`` reads them from a map."""
         if self.scene is None:
             return
         if values is not None:
