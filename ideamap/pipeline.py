@@ -119,7 +119,8 @@ def _ingest_and_layout(store: MapStore, paths, kind: str, options: BuildOptions,
     progress = progress or _noop_progress
     cancel = cancel or _never
     report = BuildReport(map_path=str(store.path))
-    files = discover_files([Path(p) for p in paths])
+    # Absolute paths: the map must find its documents again from any working folder.
+    files = discover_files([Path(p).expanduser().resolve() for p in paths])
     report.files_seen = len(files)
     run_id = store.start_run(kind, _run_params(options, files), model_id=_model_id(options))
     if not files and kind == "build":

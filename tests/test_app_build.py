@@ -166,7 +166,7 @@ def test_cancel_leaves_a_usable_map(window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: window.session is not None, timeout=5000)
     assert window.session.path == tmp_path / "many.ideamap"
     assert not window.ask.errors
-    assert window.actions.resume.isEnabled()  # the banner offers to finish the build
+    qtbot.waitUntil(window.actions.resume.isEnabled, timeout=2000)  # the banner offers to finish
 
 
 def test_closing_the_window_during_a_build_ends_the_worker_within_five_seconds(window, qtbot, tmp_path):

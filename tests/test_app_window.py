@@ -238,13 +238,14 @@ def test_close_map_returns_to_start_screen_with_recent(opened, small_map):
     assert w.session is not None and w.session.path == small_map
 
 
-def test_interrupted_build_shows_resume_banner(window, tmp_path):
+def test_interrupted_build_shows_resume_banner(window, tmp_path, qtbot):
     path = tmp_path / "half.ideamap"
     store = MapStore.create(path)
     store.start_run("build", {})
     store.close()
     window.open_map(path)
-    assert window.banner.isVisibleTo(window) and "interrupted" in window.banner_text.text()
+    qtbot.waitUntil(lambda: window.banner.isVisibleTo(window), timeout=2000)
+    assert "interrupted" in window.banner_text.text()
     assert window.actions.resume.isEnabled()
 
 

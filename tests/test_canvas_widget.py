@@ -1,5 +1,8 @@
 """MapCanvas in an offscreen window: clicks, wheel, keys, animation, exports, minimap."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
@@ -202,3 +205,17 @@ def test_empty_canvas_paints(qtbot):
     assert c.render_offscreen(200, 100).width() == 200
     c.set_scene(MapScene([], np.zeros((0, 2)), np.zeros((1, 0))))
     assert c.render_offscreen(200, 100).width() == 200
+
+
+def test_long_sessions_survive_the_pyside_refcount_bug():
+    """PySide6 6.12 on Python 3.11 drops None's refcount on every void call; without the
+    guard the interpreter aborts after some 40k calls (a few seconds of painting)."""
+    code = (
+        "from ideamap.app.canvas import widget\n"
+        "from PySide6.QtGui import QPen\n"
+        "p = QPen()\n"
+        "for _ in range(200_000):\n"
+        "    p.setWidthF(2.0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-500:]

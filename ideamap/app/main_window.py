@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QStackedWidget, QWidget
 
 from ideamap import __version__
@@ -162,7 +162,9 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.map_page)
         self._set_map_chrome(True)
         self._update_counts()
-        self._update_banner()
+        self.banner.hide()
+        # After the first frame: these checks scan tables, and the map should appear first.
+        QTimer.singleShot(0, lambda: self._update_banner(session))
         self._build_index(session)
 
     def close_map(self) -> None:
@@ -325,11 +327,13 @@ class MainWindow(QMainWindow):
         islands = info.n_islands_per_level[1] if len(info.n_islands_per_level) > 1 else sum(info.n_islands_per_level)
         parts = [count_words(info.n_documents, "document"), count_words(info.n_paragraphs, "paragraph"),
                  f"{info.n_mapped:,} on the map", count_words(islands, "island")]
-        if info.failed:
-            parts.append(f"{len(info.failed)} not fully read")
+        if info.n_not_fully_read:
+            parts.append(f"{info.n_not_fully_read} not fully read")
         self.counts_label.setText("  ·  ".join(parts))
 
-    def _update_banner(self) -> None:
+    def _update_banner(self, session: MapSession) -> None:
+        if session is not self.session:
+            return
         state = map_state(self.session.path)
         unplaced = state == "done" and self.session.unplaced_count() > 0
         text = ("This map's build was interrupted: it holds the documents read so far but is not drawn yet."

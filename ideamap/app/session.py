@@ -6,17 +6,26 @@ here reads only the map file, so opening a map never imports torch or umap.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ideamap.app.text import clip, source_label
 from ideamap.errors import NotFoundError
-from ideamap.model import Document, Island, Neighbor, Paragraph
+from ideamap.model import READABLE_STATUSES, Document, FileStatus, Island, Neighbor, Paragraph
 from ideamap.store.mapfile import MapStore
-from ideamap.summary import map_info
 
 COLOUR_MODES = ("island", "document", "folder", "date")
+
+
+@dataclass(frozen=True)
+class MapCounts:
+    n_documents: int
+    n_paragraphs: int
+    n_mapped: int
+    n_islands_per_level: list[int]
+    n_not_fully_read: int
 
 
 class MapSession:
@@ -24,8 +33,9 @@ class MapSession:
         self.store = store
         self.scene = scene
         self.index = None  # NeighborIndex, set once built in the background
-        self.info = map_info(store)
         self._documents = {d.id: d for d in store.documents()}
+        self.info = self._counts()
+        self._model_id: str | None | bool = False  # False: not looked up yet
         self._row = {int(pid): row for row, pid in enumerate(np.asarray(scene.ids))}
         self._islands: dict[tuple[int, int], Island] | None = None
 
@@ -62,8 +72,23 @@ class MapSession:
         return [i.label for i in self.store.island_path(pid)]
 
     def model_id(self) -> str | None:
-        ids = self.store.vector_model_ids()
-        return ids[0] if ids else None
+        if self._model_id is False:  # a scan of the vectors table: done once per map
+            ids = self.store.vector_model_ids()
+            self._model_id = ids[0] if ids else None
+        return self._model_id
+
+    def _counts(self) -> MapCounts:
+        """What the status bar shows. Not summary.map_info: that re-reads every coordinate
+        and membership, which the scene has just read (a third of the opening time at 100k)."""
+        docs = self._documents.values()
+        islands = self.store.db.execute("SELECT level, count(*) FROM islands GROUP BY level ORDER BY level").fetchall()
+        return MapCounts(
+            n_documents=len(docs),
+            n_paragraphs=self.store.count_paragraphs(),
+            n_mapped=len(self.scene.ids),
+            n_islands_per_level=[n for _, n in islands],
+            n_not_fully_read=sum(d.status not in READABLE_STATUSES or d.status == FileStatus.PARTIAL for d in docs),
+        )
 
     def unplaced_count(self) -> int:
         """Paragraphs with a vector but no place on the map (an add that was stopped)."""

@@ -52,7 +52,14 @@ NO_TEXT_REASON = (
 
 
 def can_read(path: Path, head: bytes) -> bool:
-    return Path(path).suffix.lower() == ".pdf" or b"%PDF" in head[:1024]
+    # A PDF may carry junk before its header, but only files without a text suffix are
+    # sniffed: a note that merely mentions "%PDF" near its start stays a note.
+    suffix = Path(path).suffix.lower()
+    if suffix == ".pdf":
+        return True
+    if suffix in (".md", ".markdown", ".txt", ".html", ".htm", ".vtt", ".srt", ".docx"):
+        return False
+    return b"%PDF" in head[:1024]
 
 
 def read_pdf(path: Path) -> ReadResult:
