@@ -263,6 +263,8 @@ def _full_layout(store: MapStore, options: BuildOptions, report: BuildReport, pr
     with report.time("layout"):
         result = compute_layout(vectors, texts, seed=options.seed,
                                 progress=lambda msg: progress("layout", 0, 1, msg))
+    for part, seconds in result.params.get("timings_s", {}).items():
+        report.stage_seconds[f"layout.{part}"] = seconds  # a breakdown of "layout", not extra time
     with report.time("write"):
         store.save_layout(ids, result.coords, result.levels, result.islands, result.sea_hint, replace=True)
         store.set_meta("layout_params", _json(result.params))

@@ -72,6 +72,8 @@ def test_opening_a_map_shows_canvas_documents_and_counts(window, small_map, sett
     assert "password" in locked.toolTip(0) and locked.text(2) == "Needs a password"
     assert "4 documents" in window.counts_label.text() and "1 not fully read" in window.counts_label.text()
     assert settings.recent_maps()[0] == small_map.resolve()
+    pid = _ids_of(window, "bread")[1]
+    assert window.canvas.tooltip_provider(pid) == f"{TOPICS['bread'][1]}\n— All about bread (bread.pdf), p. 2"
     assert window.windowTitle().startswith("small")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from ideamap.app.panels.cards import card, card_list
@@ -79,6 +79,7 @@ class ParagraphPanel(QWidget):
         self.neighbors.clear()
         self._set_status(FINDING)
         self._fit_text()
+        QTimer.singleShot(0, self._fit_text)  # again once the panel is laid out at its real width
 
     def show_neighbors(self, rows: list[tuple[Neighbor, Paragraph, Document]]) -> None:
         self.neighbors.clear()
