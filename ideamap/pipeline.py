@@ -53,6 +53,7 @@ class BuildReport:
     paragraphs_embedded: int = 0
     stage_seconds: dict[str, float] = field(default_factory=dict)
     laid_out: str = ""  # "full", "placed" or "" (nothing to do)
+    encoder: str = ""  # model id and library versions of the encoder, when one was loaded
     cancelled: bool = False
 
     def time(self, stage: str):
@@ -136,7 +137,8 @@ def _ingest_and_layout(store: MapStore, paths, kind: str, options: BuildOptions,
         store.finish_run(run_id, status="done", extra={"note": "no readable text"})
         return report
     _update_layout(store, options, report, progress)
-    store.finish_run(run_id, extra={"stage_seconds": report.stage_seconds, "laid_out": report.laid_out})
+    store.finish_run(run_id, extra={"stage_seconds": report.stage_seconds, "laid_out": report.laid_out,
+                                    "encoder": report.encoder})
     return report
 
 
@@ -144,8 +146,9 @@ class _Embedder:
     """Loads the encoder and cache only when there is text to embed: an `add` of unchanged
     files never imports torch."""
 
-    def __init__(self, options: BuildOptions):
+    def __init__(self, options: BuildOptions, report: BuildReport):
         self.options = options
+        self.report = report
         self.encoder = None
         self.cache = None
 
@@ -156,6 +159,7 @@ class _Embedder:
 
         if self.encoder is None:
             self.encoder = load_encoder(self.options.model_id or DEFAULT_MODEL_ID)
+            self.report.encoder = f"{self.encoder.model_id} ({self.encoder.version})"
             if self.options.use_cache:
                 self.cache = VectorCache(cache_dir() / "vectors.sqlite")
         return embed_texts(self.encoder, texts, cache=self.cache, progress=progress, cancel=cancel)
@@ -172,7 +176,7 @@ def _ingest(store: MapStore, files: list[Path], run_id: int, options: BuildOptio
     from ideamap.ingest import content_hash, read_document
 
     known = store.document_hashes()
-    embedder = _Embedder(options)
+    embedder = _Embedder(options, report)
     pending: list[tuple[ReadResult, str]] = []
     for n, path in enumerate(files, 1):
         if cancel():

@@ -70,12 +70,16 @@ def test_build_reads_embeds_and_lays_out(built_map):
     assert report.files_seen == 10 and report.paragraphs_embedded == 54
     assert [f[1] for f in report.files_failed] == ["invalid"]
     assert report.laid_out == "full" and set(report.stage_seconds) >= {"read", "embed", "layout", "write"}
+    assert "all-MiniLM-L6-v2" in report.encoder and "sentence-transformers" in report.encoder
     with MapStore.open(out) as store:
         ids, xy = store.coords()
         assert len(ids) == 54 and np.isfinite(xy).all()
         assert store.n_levels() >= 3
         docs = store.documents()
         assert all(d.path.startswith("/") for d in docs)  # absolute, findable from anywhere
+        run = store.runs()[-1]  # the map explains how it was made
+        assert run["status"] == "done" and run["params"]["seed"] == 42
+        assert run["params"]["encoder"] == report.encoder
 
 
 def test_islands_follow_topics(built_map):

@@ -120,7 +120,9 @@ def choose_precision() -> str:
 def load_sentence_transformer(model_dir: Path):
     import torch
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()
     torch.set_num_threads(cores_available())  # oversubscription made encoding several times slower
     return SentenceTransformer(str(model_dir), device="cpu", local_files_only=True, trust_remote_code=False)
 
@@ -130,7 +132,9 @@ def export_onnx(model_dir: Path, out_path: Path) -> None:
     token ids to unit vectors). Written to a temporary name first so a crash leaves no half file."""
     import torch
     from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # a weights-loading bar would garble the CLI's own bars
     model = AutoModel.from_pretrained(str(model_dir), local_files_only=True, attn_implementation="eager").eval()
 
     class Pooled(torch.nn.Module):
