@@ -229,3 +229,20 @@ def test_cancelled_build_keeps_finished_documents_and_resumes(tmp_path):
         for text, vec in zip(b.texts_for(ib), vb):
             np.testing.assert_allclose(ta[text], vec, atol=1e-5)
     assert reference.laid_out == "full"
+
+
+def test_rebuild_with_the_same_seed_gives_the_same_map(built_map, tmp_path):
+    from ideamap.pipeline import rebuild
+
+    out, _, _ = built_map
+    work = tmp_path / "m.ideamap"
+    shutil.copy(out, work)
+    report = rebuild(work)
+    assert report.laid_out == "full"
+    with MapStore.open(out) as a, MapStore.open(work) as b:
+        ids_a, xy_a = a.coords()
+        ids_b, xy_b = b.coords()
+        np.testing.assert_array_equal(ids_a, ids_b)
+        np.testing.assert_allclose(xy_a, xy_b, atol=1e-6)
+        assert [i.label for i in a.islands()] == [i.label for i in b.islands()]
+        assert b.runs()[-1]["kind"] == "rebuild"
