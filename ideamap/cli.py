@@ -75,8 +75,10 @@ def _open(map_path: Path):
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="The map file to create (.ideamap).")
 @click.option("--seed", default=42, show_default=True, help="Random seed of the layout: same input and seed, same map.")
+@click.option("--file-timeout", default=60.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Seconds one file may take to read; a file that takes longer is reported as timed out.")
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
-def build(paths, output, seed, as_json):
+def build(paths, output, seed, file_timeout, as_json):
     """Make a new map from folders and files (PDF, HTML, Markdown, text, notes, .vtt/.srt, .docx).
 
     \b
@@ -87,16 +89,19 @@ def build(paths, output, seed, as_json):
     from ideamap.cli_progress import StageBars
     from ideamap.pipeline import BuildOptions, build as run_build
 
+    options = BuildOptions(seed=seed, file_timeout_s=file_timeout)
     with StageBars(enabled=not as_json) as bars:
-        report = run_build(paths, output, options=BuildOptions(seed=seed), progress=bars.update)
+        report = run_build(paths, output, options=options, progress=bars.update)
     _emit(_report_dict(report), as_json, _print_report)
 
 
 @main.command()
 @click.argument("map_path", type=click.Path(exists=True, path_type=Path))
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--file-timeout", default=60.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Seconds one file may take to read; a file that takes longer is reported as timed out.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def add(map_path, paths, as_json):
+def add(map_path, paths, file_timeout, as_json):
     """Add new or changed files to a map; existing points stay where they are.
 
     \b
@@ -104,10 +109,10 @@ def add(map_path, paths, as_json):
       ideamap add research.ideamap new-paper.pdf notes/
     """
     from ideamap.cli_progress import StageBars
-    from ideamap.pipeline import add as run_add
+    from ideamap.pipeline import BuildOptions, add as run_add
 
     with StageBars(enabled=not as_json) as bars:
-        report = run_add(map_path, paths, progress=bars.update)
+        report = run_add(map_path, paths, options=BuildOptions(file_timeout_s=file_timeout), progress=bars.update)
     _emit(_report_dict(report), as_json, _print_report)
 
 

@@ -38,8 +38,14 @@ MIN_POINTS_TO_PLACE = 50
 class BuildOptions:
     seed: int = SEED
     model_id: str = ""  # empty: the default encoder
-    max_file_bytes: int = 200 * 2**20
+    max_file_bytes: int = 200 * 2**20  # larger files are not read (too large)
     use_cache: bool = True
+    # Files are read in separate reader processes, so a file that hangs or crashes its parser
+    # ends "timed out" or "crashed" instead of stopping the build.
+    file_timeout_s: float = 60.0  # seconds one file may take to read
+    reader_memory_bytes: int = 2 * 2**30  # memory one reader process may use (0: no cap)
+    reader_processes: int = 2  # files read side by side
+    isolate_readers: bool = True  # False: read in this process (no limits; for debugging)
 
 
 @dataclass
@@ -173,39 +179,75 @@ class _Embedder:
 
 def _ingest(store: MapStore, files: list[Path], run_id: int, options: BuildOptions,
             report: BuildReport, progress: ProgressFn, cancel: CancelFn) -> None:
-    from ideamap.ingest import content_hash, read_document
+    from ideamap.ingest.isolation import make_reader
 
-    known = store.document_hashes()
+    jobs = _read_jobs(files, store.document_hashes(), options.max_file_bytes)
     embedder = _Embedder(options, report)
     pending: list[tuple[ReadResult, str]] = []
-    for n, path in enumerate(files, 1):
-        if cancel():
-            _flush(store, pending, embedder, run_id, report, progress, cancel)
-            raise Cancelled("Cancelled; the files finished so far are kept.")
-        with report.time("read"):
-            digest = _safe_hash(path, content_hash)
-            previous = known.get(str(path))
-            if previous is not None and previous[1] == digest:
+    with make_reader(_read_limits(options), isolate=options.isolate_readers) as reader:
+        for n, ((path, digest), result) in enumerate(_timed(reader.read_many(jobs), report), 1):
+            if cancel():
+                reader.close()  # stop reading ahead before the last batch is embedded
+                _flush(store, pending, embedder, run_id, report, progress, cancel)
+                raise Cancelled("Cancelled; the files finished so far are kept.")
+            if result is None:
                 report.files_unchanged += 1
                 progress("read", n, len(files), f"unchanged: {path.name}")
                 continue
-            result = read_document(path, max_bytes=options.max_file_bytes)
-        report.files_read += 1
-        if result.status not in READABLE_STATUSES:
-            report.files_failed.append((result.path, result.status.value, result.reason))
-        pending.append((result, digest))
-        progress("read", n, len(files), path.name)
-        if _batch_full(pending):
-            _flush(store, pending, embedder, run_id, report, progress, cancel)
-            pending = []
+            report.files_read += 1
+            if result.status not in READABLE_STATUSES:
+                report.files_failed.append((result.path, result.status.value, result.reason))
+            pending.append((result, digest))
+            progress("read", n, len(files), path.name)
+            if _batch_full(pending):
+                _flush(store, pending, embedder, run_id, report, progress, cancel)
+                pending = []
     _flush(store, pending, embedder, run_id, report, progress, cancel)
 
 
-def _safe_hash(path: Path, content_hash) -> str:
+def _read_limits(options: BuildOptions):
+    from ideamap.ingest.isolation import ReadLimits
+
+    return ReadLimits(timeout_s=options.file_timeout_s, memory_bytes=options.reader_memory_bytes,
+                      max_file_bytes=options.max_file_bytes, workers=options.reader_processes)
+
+
+def _read_jobs(files: list[Path], known: dict, max_bytes: int):
+    """((path, key), path to read or None when unchanged) for each file. Runs in the reader's
+    read-ahead thread, so hashing overlaps embedding."""
+    for path in files:
+        key = _file_key(path, max_bytes)
+        previous = known.get(str(path))
+        unchanged = previous is not None and previous[1] == key
+        yield (path, key), (None if unchanged else path)
+
+
+def _file_key(path: Path, max_bytes: int) -> str:
+    """The content hash; for a file too large to read, its size and time instead, so a 50 GB
+    video named .txt is not hashed only to be refused."""
+    from ideamap.ingest import content_hash
+
     try:
+        info = path.stat()
+        if info.st_size > max_bytes:
+            return f"size:{info.st_size}:mtime:{info.st_mtime_ns}"
         return content_hash(path)
     except OSError:
         return ""  # the reader will record why the file cannot be read
+
+
+_END = object()
+
+
+def _timed(items, report: BuildReport):
+    """``items``, with the time spent waiting for each counted as reading."""
+    items = iter(items)
+    while True:
+        with report.time("read"):
+            item = next(items, _END)
+        if item is _END:
+            return
+        yield item
 
 
 def _batch_full(pending: list[tuple[ReadResult, str]]) -> bool:

@@ -152,7 +152,9 @@ def _load(model_id: str, backend_name: str) -> Encoder:
     path = model_path(model_id)
     if not (path / "model.safetensors").is_file():
         raise EncoderUnavailableError(
-            f"The encoder '{model_id}' is not on this computer (looked in {path})."
+            f"The encoder '{model_id}' is not on this computer (looked in {path}). Maps made with "
+            "it still open, and neighbours and keyword search work without it; search by meaning "
+            "needs it (copy its folder from the computer that made it, or adapt the map again)."
         )
     config = json.loads((path / "config.json").read_text())
     dim = int(config["hidden_size"])

@@ -24,3 +24,43 @@ def adapted_encoder_path(model_id: str) -> Path:
     if not digest.isalnum():
         raise EncoderUnavailableError(f"Malformed encoder id '{model_id}'.")
     return encoders_dir() / digest
+
+
+def list_encoders() -> list[dict]:
+    """The encoders on this computer: the default first, then adapted ones, newest first. Each
+    entry: id, base model, when it was made, how many sentences it learnt from, its folder."""
+    from ideamap.embed.encoder import DEFAULT_MODEL_ID, model_path
+
+    out = [{"id": DEFAULT_MODEL_ID, "base_model": None, "created_at": None, "training_sentences": None,
+            "path": str(model_path(DEFAULT_MODEL_ID)), "default": True}]
+    adapted = []
+    for folder in sorted(encoders_dir().iterdir()):
+        # Hidden folders are saves in progress (or left by a crash), never an encoder.
+        if folder.name.startswith(".") or not (folder / "model.safetensors").is_file():
+            continue
+        record = read_provenance(folder)
+        adapted.append({"id": ADAPTED_PREFIX + folder.name, "base_model": record.get("base_model"),
+                        "created_at": record.get("created_at"),
+                        "training_sentences": record.get("training_sentences"),
+                        "path": str(folder), "default": False})
+    adapted.sort(key=lambda e: e["created_at"] or "", reverse=True)
+    return out + adapted
+
+
+def read_provenance(folder: Path) -> dict:
+    """The provenance saved beside an adapted encoder ({} when absent or unreadable)."""
+    import json
+
+    from ideamap.embed.adapt import PROVENANCE_FILE
+
+    try:
+        return json.loads((folder / PROVENANCE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def remove_encoder(model_id: str) -> None:
+    """Delete an adapted encoder's folder (used when a fresh adaptation is not kept)."""
+    import shutil
+
+    shutil.rmtree(adapted_encoder_path(model_id), ignore_errors=True)

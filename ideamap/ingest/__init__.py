@@ -22,11 +22,18 @@ from typing import Iterable
 from ideamap.ingest.base import SNIFF_BYTES, Reader, reader_for
 from ideamap.ingest.decoding import os_error_reason
 from ideamap.ingest.formats import SUPPORTED_SUFFIXES
-from ideamap.model import FileStatus, ReadResult
+from ideamap.model import FileStatus, ParagraphDraft, ReadResult
 
-__all__ = ["SUPPORTED_SUFFIXES", "content_hash", "discover_files", "read_document"]
+__all__ = ["SUPPORTED_SUFFIXES", "content_hash", "discover_files", "guess_doc_type", "read_document"]
 
 DEFAULT_MAX_BYTES = 200 * 2**20
+# Longest paragraph kept whole. Readers cut paragraphs at about 300 words; a longer run is a
+# line without spaces (base64, a minified script, a crafted file), which would otherwise reach
+# the encoder as one enormous paragraph.
+MAX_PARAGRAPH_CHARS = 10_000
+# Text kept from one file (~3 million words, thousands of pages). Beyond it the file ends
+# PARTIAL: one huge file must not turn a build into hours of embedding.
+MAX_DOCUMENT_CHARS = 20_000_000
 _HASH_CHUNK = 2**20
 _UNKNOWN_TYPE = "unknown"
 
@@ -102,7 +109,7 @@ def read_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ReadResu
         with open(path, "rb") as handle:
             head = handle.read(SNIFF_BYTES)
     except OSError as exc:
-        return _result(path, _guess_type(path), FileStatus.UNREADABLE, os_error_reason(exc))
+        return _result(path, guess_doc_type(path), FileStatus.UNREADABLE, os_error_reason(exc))
     reader = reader_for(path, head)
     if reader is None:
         return _result(path, _UNKNOWN_TYPE, FileStatus.UNSUPPORTED, _unsupported_reason(path))
@@ -113,7 +120,7 @@ def _check_file(path: Path, max_bytes: int) -> ReadResult | None:
     try:
         info = path.stat()
     except OSError as exc:
-        return _result(path, _guess_type(path), FileStatus.UNREADABLE, os_error_reason(exc))
+        return _result(path, guess_doc_type(path), FileStatus.UNREADABLE, os_error_reason(exc))
     if stat.S_ISDIR(info.st_mode):
         return _result(path, _UNKNOWN_TYPE, FileStatus.UNREADABLE, "This is a folder, not a file.")
     if not stat.S_ISREG(info.st_mode):
@@ -125,13 +132,15 @@ def _check_file(path: Path, max_bytes: int) -> ReadResult | None:
             f"This file is {_megabytes(info.st_size)}, larger than the "
             f"{_megabytes(max_bytes)} limit for one file."
         )
-        return _result(path, _guess_type(path), FileStatus.TOO_LARGE, reason)
+        return _result(path, guess_doc_type(path), FileStatus.TOO_LARGE, reason)
     return None
 
 
 def _run_reader(reader: Reader, path: Path) -> ReadResult:
     try:
         return reader.read(path)
+    except MemoryError:
+        return too_large_for_memory(path)
     except Exception as exc:  # a reader bug must not stop a build of thousands of files
         reason = (
             f"The {reader.name} reader failed on this file ({type(exc).__name__}). "
@@ -140,23 +149,57 @@ def _run_reader(reader: Reader, path: Path) -> ReadResult:
         return _result(path, reader.doc_type, FileStatus.CRASHED, reason)
 
 
+def too_large_for_memory(path: Path) -> ReadResult:
+    """The result for a file whose reading ran out of the memory a reader may use."""
+    reason = "Reading this file needed more memory than ideamap allows one file; it may be a decompression bomb."
+    return _result(path, guess_doc_type(path), FileStatus.TOO_LARGE, reason)
+
+
 def _tidy(path: Path, result: ReadResult) -> ReadResult:
-    """Drop empty paragraphs, number the rest 0, 1, 2 …, and call a file with no text
-    EMPTY rather than DONE."""
-    kept = [p for p in result.paragraphs if p.text.strip()]
+    """Drop empty paragraphs, cut overlong ones, keep at most MAX_DOCUMENT_CHARS of text,
+    number the paragraphs 0, 1, 2 …, and call a file with no text EMPTY rather than DONE."""
+    kept = [piece for p in result.paragraphs if p.text.strip() for piece in _cut_overlong(p)]
+    kept, truncated = _within_document_limit(kept)
     result.paragraphs = [dataclasses.replace(p, order=i) for i, p in enumerate(kept)]
     result.path = str(path)
+    if truncated and result.status is FileStatus.DONE:
+        result.status = FileStatus.PARTIAL
+        result.reason = (f"Only the first {MAX_DOCUMENT_CHARS // 1_000_000} million characters of this "
+                         "file were read; the rest was left out.")
     if result.status is FileStatus.DONE and not result.paragraphs:
         result.status = FileStatus.EMPTY
         result.reason = result.reason or "No text found in this file."
     return result
 
 
+def _cut_overlong(paragraph: ParagraphDraft) -> list[ParagraphDraft]:
+    text = paragraph.text
+    if len(text) <= MAX_PARAGRAPH_CHARS:
+        return [paragraph]
+    pieces = []
+    for start in range(0, len(text), MAX_PARAGRAPH_CHARS):
+        piece = text[start : start + MAX_PARAGRAPH_CHARS]
+        # Offsets stay inside the source range; exact only when the text was not rejoined.
+        begin = min(paragraph.char_start + start, paragraph.char_end)
+        end = min(begin + len(piece), paragraph.char_end)
+        pieces.append(dataclasses.replace(paragraph, text=piece, char_start=begin, char_end=end))
+    return pieces
+
+
+def _within_document_limit(paragraphs: list[ParagraphDraft]) -> tuple[list[ParagraphDraft], bool]:
+    total = 0
+    for index, paragraph in enumerate(paragraphs):
+        total += len(paragraph.text)
+        if total > MAX_DOCUMENT_CHARS:
+            return paragraphs[:index], True
+    return paragraphs, False
+
+
 def _result(path: Path, doc_type: str, status: FileStatus, reason: str) -> ReadResult:
     return ReadResult(path=str(path), doc_type=doc_type, status=status, reason=reason)
 
 
-def _guess_type(path: Path) -> str:
+def guess_doc_type(path: Path) -> str:
     """The document type a file's name suggests, for files failed before being opened."""
     reader = reader_for(path, b"")
     return reader.doc_type if reader else _UNKNOWN_TYPE

@@ -13,15 +13,18 @@ import os
 import signal
 import sys
 
+from ideamap.model import FileStatus, ParagraphDraft, ParagraphKind, ReadResult
+
 READY = b"ready"
 
 
-def serve(conn, limits: dict) -> None:
-    """Process entry point: answer read requests on ``conn`` until the parent hangs up."""
+def serve(conn, limits: dict, read_fn=None) -> None:
+    """Process entry point: answer read requests on ``conn`` until the parent hangs up.
+    ``read_fn(path, max_bytes)`` replaces :func:`read_document` (tests pass misbehaving ones)."""
     _follow_parent(limits["parent_pid"])
     _quiet_environment()
     _limit_resources(limits["memory_bytes"])
-    from ideamap.ingest.isolation import result_to_dict
+    from ideamap.ingest import read_document
 
     conn.send_bytes(READY)
     while True:
@@ -29,20 +32,58 @@ def serve(conn, limits: dict) -> None:
             request = json.loads(conn.recv_bytes())
         except (EOFError, OSError):
             return  # the parent closed the pipe or died: nothing left to do
-        answer = result_to_dict(_read(request))
-        conn.send_bytes(json.dumps(answer).encode("utf-8"))
+        conn.send_bytes(_answer(request, read_fn or read_document))
 
 
-def _read(request: dict):
+def result_to_dict(result: ReadResult) -> dict:
+    """A ReadResult as JSON-ready data. Strings are made valid UTF-8 here (a lone surrogate
+    from a damaged PDF would otherwise fail later, when the map is written)."""
+    return {
+        "path": result.path, "doc_type": result.doc_type, "status": result.status.value,
+        "reason": _clean(result.reason), "title": _clean(result.title), "date": result.date,
+        "pages": result.pages,
+        "paragraphs": [
+            [_clean(p.text), p.order, p.kind.value, p.page, p.char_start, p.char_end, _clean(p.context)]
+            for p in result.paragraphs
+        ],
+    }  # fmt: skip
+
+
+def result_from_dict(data: dict) -> ReadResult:
+    paragraphs = [
+        ParagraphDraft(text=t, order=o, kind=ParagraphKind(k), page=pg, char_start=a, char_end=b, context=c)
+        for t, o, k, pg, a, b, c in data["paragraphs"]
+    ]
+    return ReadResult(
+        path=data["path"], doc_type=data["doc_type"], status=FileStatus(data["status"]),
+        reason=data["reason"], title=data["title"], date=data["date"], pages=data["pages"],
+        paragraphs=paragraphs,
+    )  # fmt: skip
+
+
+def _clean(text: str) -> str:
+    return text.encode("utf-8", "replace").decode("utf-8") if text else text
+
+
+def _answer(request: dict, read_fn) -> bytes:
+    """The JSON answer for one request; never raises for a bad file."""
     from pathlib import Path
 
-    from ideamap.ingest import read_document, too_large_for_memory
+    from ideamap.ingest import guess_doc_type, too_large_for_memory
 
     path = Path(request["path"])
     try:
-        return read_document(path, max_bytes=int(request["max_bytes"]))
-    except MemoryError:
-        return too_large_for_memory(path)
+        return _encode(read_fn(path, max_bytes=int(request["max_bytes"])))
+    except MemoryError:  # the memory cap was hit, reading or encoding
+        result = too_large_for_memory(path)
+    except Exception as exc:  # noqa: BLE001 - a reader bug ends this file, not the reader
+        reason = f"ideamap failed while reading this file ({type(exc).__name__}). The file may be unusual or damaged."
+        result = ReadResult(path=str(path), doc_type=guess_doc_type(path), status=FileStatus.CRASHED, reason=reason)
+    return _encode(result)
+
+
+def _encode(result: ReadResult) -> bytes:
+    return json.dumps(result_to_dict(result)).encode("utf-8")
 
 
 def _follow_parent(parent_pid: int) -> None:

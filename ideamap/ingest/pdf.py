@@ -69,6 +69,8 @@ def read_pdf(path: Path) -> ReadResult:
     result = ReadResult(path=str(path), doc_type="pdf", status=FileStatus.DONE, title=path.stem)
     try:
         _read_into(path, result)
+    except MemoryError:
+        raise  # read_document turns it into TOO_LARGE: the memory cap on readers was hit
     except Exception as exc:  # noqa: BLE001 - a reader must not raise for a bad file
         result.status = FileStatus.CRASHED
         result.reason = (

@@ -1,0 +1,297 @@
+"""Adapting the encoder to a corpus by sentence reconstruction (TSDAE).
+
+Words of each training sentence are deleted (60%, as in the TSDAE paper), the encoder turns the
+damaged sentence into one vector, and a decoder tied to the encoder must rebuild the original
+sentence from that vector alone (sentence-transformers' ``DenoisingAutoEncoderLoss``). The
+encoder thereby learns the corpus' own vocabulary without labels.
+
+Choices, and why:
+
+* A plain training loop over the loss, not ``SentenceTransformerTrainer``: the trainer needs
+  ``datasets`` and ``accelerate`` (two more heavy dependencies) and gives nothing here that a
+  loop with a time budget, progress and cancel does not.
+* Our own deletion noise, not ``DenoisingAutoEncoderDataset``: that (deprecated) dataset needs
+  nltk and its punkt tokenizer data, which is downloaded from the internet and so unavailable
+  offline. Deleting whitespace-separated words is the same noise up to punctuation handling.
+* Saved with ``safe_serialization`` (safetensors) under a content hash: a model file is data,
+  never pickle, and the same weights always get the same id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ideamap.errors import Cancelled, IdeamapError
+
+PROVENANCE_FILE = "ideamap_provenance.json"
+
+
+class NotEnoughTextError(IdeamapError):
+    """The map has too few sentences to adapt an encoder on."""
+
+
+@dataclass(frozen=True)
+class TrainParams:
+    """TSDAE settings. Defaults follow the TSDAE paper (lr 3e-5, deletion 0.6, constant rate),
+    with a small batch and short sequences so a 2-core CPU makes steady progress."""
+
+    learning_rate: float = 3e-5
+    batch_size: int = 8
+    max_seq_length: int = 64  # training sentences only; the saved encoder keeps its own window
+    deletion_ratio: float = 0.6
+    epochs: int = 1
+    max_steps: int = 0  # 0: no cap besides epochs and the time budget
+    seed: int = 42
+
+
+@dataclass(frozen=True)
+class TrainStatus:
+    """What a progress callback gets after each optimisation step."""
+
+    step: int
+    total_steps: int
+    loss: float  # mean over the last few steps (single steps are noisy)
+    seconds_left: float
+
+
+@dataclass
+class TrainResult:
+    model: object  # the adapted SentenceTransformer (in memory)
+    steps: int
+    sentences_seen: int
+    seconds: float
+    first_loss: float
+    final_loss: float
+    stopped_by: str  # "epochs", "max_steps" or "time budget"
+    losses: list[float] = field(default_factory=list)
+
+    @property
+    def sentences_per_s(self) -> float:
+        return self.sentences_seen / self.seconds if self.seconds > 0 else 0.0
+
+
+# -- the training corpus -------------------------------------------------------------------------
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+_BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a paragraph: cut after . ! ? before a capital or digit, and at line breaks
+    (meeting notes put one point per line, often without a full stop)."""
+    out = []
+    for line in text.splitlines():
+        line = _BULLET.sub("", line).strip()
+        out.extend(s.strip() for s in _SENTENCE_END.split(line) if s.strip())
+    return out
+
+
+def training_sentences(paragraphs: Sequence[str], *, min_words: int = 4, max_sentences: int = 50_000,
+                       seed: int = 42) -> list[str]:
+    """Distinct sentences worth reconstructing, shuffled (so a run cut short by its time budget
+    still sees the whole corpus' variety) and capped."""
+    seen: dict[str, None] = {}
+    for paragraph in paragraphs:
+        for sentence in split_sentences(paragraph):
+            sentence = " ".join(sentence.split())
+            # Fragments of a word or two carry no meaning to reconstruct.
+            if len(sentence.split()) >= min_words:
+                seen.setdefault(sentence, None)
+    sentences = list(seen)
+    np.random.default_rng(seed).shuffle(sentences)
+    return sentences[:max_sentences]
+
+
+def corpus_hash(sentences: Sequence[str]) -> str:
+    """Identifies a training corpus independently of its order."""
+    h = hashlib.sha256()
+    for sentence in sorted(sentences):
+        h.update(sentence.encode("utf-8"))
+        h.update(b"\n")
+    return h.hexdigest()[:24]
+
+
+def delete_words(sentence: str, rng: np.random.Generator, ratio: float = 0.6) -> str:
+    """TSDAE's noise: drop each word with probability ``ratio``, keeping at least one."""
+    words = sentence.split()
+    if not words:
+        return sentence
+    keep = rng.random(len(words)) >= ratio
+    if not keep.any():
+        keep[rng.integers(len(words))] = True
+    return " ".join(w for w, k in zip(words, keep) if k)
+
+
+# -- training ----------------------------------------------------------------------------------------
+def train_tsdae(
+    base_dir: Path,
+    sentences: Sequence[str],
+    *,
+    params: TrainParams = TrainParams(),
+    minutes: float,
+    progress: Callable[[TrainStatus], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> TrainResult:
+    """Fine-tune the sentence-transformers model in ``base_dir`` on ``sentences`` for at most
+    ``minutes`` of training. Raises :class:`Cancelled` when ``cancel()`` turns true (nothing is
+    saved: training happens in memory)."""
+    if minutes <= 0:
+        raise ValueError("The time budget must be more than 0 minutes.")
+    import torch
+
+    torch.manual_seed(params.seed)
+    model, loss_fn = _model_and_loss(base_dir)
+    window = model.max_seq_length
+    model.max_seq_length = params.max_seq_length
+    optimizer = torch.optim.AdamW(loss_fn.parameters(), lr=params.learning_rate)
+    batches = _batches(len(sentences), params)
+    stop = _Budget(minutes * 60.0, len(batches))
+    rng = np.random.default_rng(params.seed)
+    losses: list[float] = []
+    loss_fn.train()
+    for step, rows in enumerate(batches, 1):
+        if cancel is not None and cancel():
+            raise Cancelled("Adapting the encoder was cancelled; the map is unchanged.")
+        batch = [sentences[i] for i in rows]
+        losses.append(_step(model, loss_fn, optimizer, batch, rng, params.deletion_ratio))
+        if progress is not None:
+            progress(TrainStatus(step, len(batches), _recent(losses), stop.seconds_left(step)))
+        if stop.reached():
+            break
+    model.max_seq_length = window  # the saved encoder embeds with its full window again
+    model.eval()
+    seen = min(len(losses) * params.batch_size, len(sentences) * params.epochs)
+    stopped_by = "time budget" if stop.reached() and len(losses) < len(batches) else (
+        "max_steps" if params.max_steps and len(losses) == params.max_steps else "epochs")
+    return TrainResult(model, len(losses), seen, stop.elapsed(), losses[0] if losses else float("nan"),
+                       _recent(losses), stopped_by, losses)
+
+
+def _model_and_loss(base_dir: Path):
+    """The encoder and the TSDAE loss, whose decoder (a BertLMHeadModel with cross-attention)
+    is built from the encoder's own local files and shares its weights."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    from sentence_transformers.sentence_transformer.losses import DenoisingAutoEncoderLoss
+    from transformers.utils import logging as hf_logging
+
+    from ideamap.embed.backends import load_sentence_transformer
+
+    model = load_sentence_transformer(base_dir)
+    # The decoder's cross-attention is new, so transformers prints a table of "missing" weights
+    # and a progress bar: expected here, and noise on a user's terminal.
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        loss_fn = DenoisingAutoEncoderLoss(model, tie_encoder_decoder=True)
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        hf_logging.enable_progress_bar()
+    return model, loss_fn
+
+
+def _batches(n: int, params: TrainParams) -> list[np.ndarray]:
+    rng = np.random.default_rng(params.seed + 1)
+    out: list[np.ndarray] = []
+    for _ in range(params.epochs):
+        order = rng.permutation(n)
+        out.extend(order[i : i + params.batch_size] for i in range(0, n, params.batch_size))
+    return out[: params.max_steps] if params.max_steps else out
+
+
+def _step(model, loss_fn, optimizer, batch: list[str], rng, ratio: float) -> float:
+    damaged = [delete_words(s, rng, ratio) for s in batch]
+    loss = loss_fn([model.preprocess(damaged), model.preprocess(batch)], None)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return float(loss.detach())
+
+
+def _recent(losses: list[float], n: int = 20) -> float:
+    return float(np.mean(losses[-n:])) if losses else float("nan")
+
+
+class _Budget:
+    """Stops training when the time budget is spent, and estimates the time left from the
+    average step so far (whichever ends first: the steps or the budget)."""
+
+    def __init__(self, seconds: float, total_steps: int):
+        self.seconds = seconds
+        self.total_steps = total_steps
+        self.start = time.perf_counter()
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def reached(self) -> bool:
+        return self.elapsed() >= self.seconds
+
+    def seconds_left(self, step: int) -> float:
+        elapsed = self.elapsed()
+        by_steps = elapsed / max(step, 1) * (self.total_steps - step)
+        return max(0.0, min(by_steps, self.seconds - elapsed))
+
+
+# -- saving ------------------------------------------------------------------------------------------
+def save_encoder(model, provenance: dict) -> tuple[str, bool]:
+    """Save an adapted model as safetensors under ``encoders_dir()/<weights hash>`` with its
+    provenance. Returns (encoder id, whether the folder is new). Written to a hidden temporary
+    folder first, so a crash never leaves a half-saved encoder under a real id."""
+    from ideamap.embed.backends import weights_digest
+    from ideamap.embed.registry import ADAPTED_PREFIX, encoders_dir
+
+    root = encoders_dir()
+    tmp = Path(tempfile.mkdtemp(prefix=".saving-", dir=root))
+    try:
+        model.save(str(tmp), create_model_card=False, safe_serialization=True)
+        digest = weights_digest(tmp)
+        model_id = ADAPTED_PREFIX + digest
+        record = {"id": model_id, **provenance}
+        (tmp / PROVENANCE_FILE).write_text(json.dumps(record, indent=2, sort_keys=True, default=str))
+        final = root / digest
+        if final.exists():  # the same weights were saved before
+            shutil.rmtree(tmp)
+            return model_id, False
+        os.replace(tmp, final)
+        return model_id, True
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def provenance_record(base_model_id: str, sentences: Sequence[str], params: TrainParams,
+                      result: TrainResult, *, minutes: float) -> dict:
+    """Everything needed to explain (and redo) an adapted encoder."""
+    from datetime import datetime, timezone
+    from importlib.metadata import version
+
+    from ideamap import __version__
+
+    return {
+        "base_model": base_model_id,
+        "method": "TSDAE (sentence-transformers DenoisingAutoEncoderLoss, tied decoder)",
+        "training_corpus_hash": corpus_hash(sentences),
+        "training_sentences": len(sentences),
+        "params": {**asdict(params), "minutes": minutes, "optimizer": "AdamW"},
+        "training": {
+            "steps": result.steps, "sentences_seen": result.sentences_seen,
+            "seconds": round(result.seconds, 1), "sentences_per_s": round(result.sentences_per_s, 2),
+            "first_loss": round(result.first_loss, 4), "final_loss": round(result.final_loss, 4),
+            "stopped_by": result.stopped_by,
+        },
+        "versions": {name: version(name) for name in ("sentence-transformers", "transformers", "torch")}
+        | {"ideamap": __version__},
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
