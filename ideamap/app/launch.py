@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ideamap.app.crashlog import log_exception, unexpected_message
 from ideamap.app.icon import app_icon
-from ideamap.app.qt_workarounds import install_none_refcount_guard
 from ideamap.app.settings import APPLICATION, ORGANIZATION, AppSettings
 from ideamap.app.theme import apply_theme
 
@@ -33,7 +32,6 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationDisplayName("ideamap")
     app.setDesktopFileName("ideamap")  # matches packaging/ideamap.desktop (Wayland window icon)
     app.setWindowIcon(app_icon())
-    install_none_refcount_guard()
     settings = AppSettings()
     apply_theme(app, settings.theme())
     # Follow the system's light/dark switch live, unless the user chose a theme.

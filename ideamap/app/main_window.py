@@ -17,7 +17,6 @@ from ideamap.app.canvas_kit import CanvasKit, default_kit
 from ideamap.app.crashlog import log_exception, unexpected_message
 from ideamap.app.dialogs import Asker
 from ideamap.app.navigation import Navigator
-from ideamap.app.qt_workarounds import install_none_refcount_guard
 from ideamap.app.search_controller import SearchController
 from ideamap.app.session import MapSession
 from ideamap.app.settings import AppSettings
@@ -31,7 +30,6 @@ from ideamap.errors import IdeamapError
 class MainWindow(QMainWindow):
     def __init__(self, settings: AppSettings | None = None, kit: CanvasKit | None = None):
         super().__init__()
-        install_none_refcount_guard()  # also covers windows made without launch() (tests, scripts)
         self.settings = settings or AppSettings()
         self._kit = kit
         self.ask = Asker(self)

@@ -6,6 +6,5 @@ animations), ``scene`` (one map's arrays and spatial queries), ``fields`` and
 rasteriser and LRU cache), ``labels`` (label placement), ``colors``, ``synthetic``.
 
 Qt: ``widget`` (MapCanvas), ``events`` (its input handling), ``painting`` (one frame with
-QPainter), ``tile_loader`` (worker threads), ``minimap``, ``qt_compat`` (a PySide6 6.12
-workaround). This file imports nothing, so the Qt-free parts stay Qt-free.
+QPainter), ``tile_loader`` (worker threads), ``minimap``. This file imports nothing, so the Qt-free parts stay Qt-free.
 """

@@ -11,11 +11,9 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
 from ideamap.app.canvas import colors
-from ideamap.app.canvas.qt_compat import pin_singletons
 from ideamap.app.canvas.tile_loader import rgba_to_qimage
 from ideamap.app.canvas.tiles import render_tile
 
-pin_singletons()  # before any Qt call: see qt_compat
 
 SIDE_PX = 168
 MARGIN_PX = 12

@@ -26,9 +26,7 @@ from PySide6.QtGui import (
 from ideamap.app.canvas import colors
 from ideamap.app.canvas.camera import Camera
 from ideamap.app.canvas.labels import PlacedLabel, font_style
-from ideamap.app.canvas.qt_compat import pin_singletons
 
-pin_singletons()  # before any Qt call: see qt_compat
 
 SELECT_INK = QColor(33, 37, 41)
 NEIGHBOR_INK = QColor(25, 113, 194)

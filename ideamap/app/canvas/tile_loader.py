@@ -15,10 +15,8 @@ import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtGui import QImage
 
-from ideamap.app.canvas.qt_compat import pin_singletons
 from ideamap.app.canvas.tiles import DEFAULT_STYLE, TileCache, TileStyle, render_tile
 
-pin_singletons()  # before any Qt call: see qt_compat
 
 log = logging.getLogger(__name__)
 CACHE_TILES = 512  # 512 x 256 KiB = 128 MiB at most

@@ -20,11 +20,9 @@ from ideamap.app.canvas import painting
 from ideamap.app.canvas.camera import AnchoredZoom, Camera, Flight, clamp_zoom
 from ideamap.app.canvas.events import CanvasEvents
 from ideamap.app.canvas.labels import PlacedLabel, label_at, place_labels
-from ideamap.app.canvas.qt_compat import pin_singletons
 from ideamap.app.canvas.tile_loader import TileLoader
 from ideamap.app.canvas.tiles import DEFAULT_STYLE, TileStyle, dots_visible, tile_scale
 
-pin_singletons()  # before any Qt call: see qt_compat
 
 FLY_MS = 250
 HIT_PX = 7  # how near (logical px) a click must be to a dot
