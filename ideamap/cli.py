@@ -52,9 +52,7 @@ def main(ctx: click.Context) -> None:
     Run without a command to open the desktop app.
     """
     if ctx.invoked_subcommand is None:
-        from ideamap.app.launch import launch
-
-        sys.exit(launch(None))
+        sys.exit(_launch_app(None))
 
 
 def _emit(data, as_json: bool, text_fn) -> None:
@@ -298,9 +296,23 @@ def open_map(map_path):
     Example:
       ideamap open research.ideamap
     """
+    sys.exit(_launch_app(map_path))
+
+
+def _launch_app(map_path) -> int:
+    """Open the desktop app, or explain why not: without a display Qt would abort the process."""
+    import os
+
+    from ideamap.demo_run import has_display
+
+    # An explicit QT_QPA_PLATFORM (offscreen, vnc, ...) is the user's choice: honour it.
+    if not (has_display() or os.environ.get("QT_QPA_PLATFORM")):
+        click.secho("Error: no display found (e.g. over SSH), so the app cannot open. The command-line "
+                    "tools work without one: try 'ideamap info MAP' or 'ideamap --help'.", fg="red", err=True)
+        return EXIT_ERROR
     from ideamap.app.launch import launch
 
-    sys.exit(launch(map_path))
+    return launch(map_path)
 
 
 def _encoder_for(store):
@@ -337,9 +349,7 @@ def _clip(text: str, n: int) -> str:
 
 
 def gui_main() -> None:
-    from ideamap.app.launch import launch
-
-    sys.exit(launch(Path(sys.argv[1]) if len(sys.argv) > 1 else None))
+    sys.exit(_launch_app(Path(sys.argv[1]) if len(sys.argv) > 1 else None))
 
 
 if __name__ == "__main__":

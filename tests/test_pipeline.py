@@ -246,3 +246,10 @@ def test_rebuild_with_the_same_seed_gives_the_same_map(built_map, tmp_path):
         np.testing.assert_allclose(xy_a, xy_b, atol=1e-6)
         assert [i.label for i in a.islands()] == [i.label for i in b.islands()]
         assert b.runs()[-1]["kind"] == "rebuild"
+
+
+def test_app_without_a_display_says_so_instead_of_aborting(monkeypatch):
+    for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(var, raising=False)
+    result = CliRunner().invoke(cli, [])
+    assert result.exit_code == 1 and "no display" in result.output

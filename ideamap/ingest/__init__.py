@@ -34,6 +34,10 @@ MAX_PARAGRAPH_CHARS = 10_000
 # Text kept from one file (~3 million words, thousands of pages). Beyond it the file ends
 # PARTIAL: one huge file must not turn a build into hours of embedding.
 MAX_DOCUMENT_CHARS = 20_000_000
+# Text formats are read whole into memory and parsed in one go; past this size a file is
+# a log or a data dump (or a crafted one-line file), and reading it would take minutes.
+MAX_TEXT_FILE_BYTES = 50 * 2**20
+_TEXT_DOC_TYPES = frozenset({"text", "markdown", "html", "notes", "transcript"})
 _HASH_CHUNK = 2**20
 _UNKNOWN_TYPE = "unknown"
 
@@ -113,6 +117,10 @@ def read_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ReadResu
     reader = reader_for(path, head)
     if reader is None:
         return _result(path, _UNKNOWN_TYPE, FileStatus.UNSUPPORTED, _unsupported_reason(path))
+    if reader.doc_type in _TEXT_DOC_TYPES and max_bytes > MAX_TEXT_FILE_BYTES:
+        problem = _check_file(path, MAX_TEXT_FILE_BYTES)
+        if problem:
+            return problem
     return _tidy(path, _run_reader(reader, path))
 
 
@@ -130,7 +138,7 @@ def _check_file(path: Path, max_bytes: int) -> ReadResult | None:
     if info.st_size > max_bytes:
         reason = (
             f"This file is {_megabytes(info.st_size)}, larger than the "
-            f"{_megabytes(max_bytes)} limit for one file."
+            f"{_megabytes(max_bytes)} limit for one file of its type."
         )
         return _result(path, guess_doc_type(path), FileStatus.TOO_LARGE, reason)
     return None
