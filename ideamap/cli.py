@@ -10,6 +10,7 @@ Exit codes (stable, for scripts):
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -29,6 +30,9 @@ class _Command(click.Command):
             return super().invoke(ctx)
         except IdeamapError as exc:
             click.secho(f"Error: {exc}", fg="red", err=True)
+            ctx.exit(EXIT_ERROR)
+        except sqlite3.DatabaseError as exc:  # damage found past the checks made on opening
+            click.secho(f"Error: the map file is damaged ({exc}).", fg="red", err=True)
             ctx.exit(EXIT_ERROR)
         except KeyboardInterrupt:
             click.echo("\nCancelled. Finished work is kept; run the same command to resume.", err=True)
@@ -65,7 +69,8 @@ def _emit(data, as_json: bool, text_fn) -> None:
 def _open(map_path: Path):
     from ideamap.store.mapfile import MapStore
 
-    return MapStore.open(map_path)
+    # Viewing never writes: the map is checked and read through a read-only connection.
+    return MapStore.open(map_path, readonly=True)
 
 
 # -- build / add / rebuild ----------------------------------------------------------------------
@@ -346,6 +351,71 @@ def _print_paragraph_rows(rows) -> None:
 def _clip(text: str, n: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= n else text[: n - 1] + "…"
+
+
+# -- adapting the encoder ----------------------------------------------------------------------------
+@main.command()
+@click.argument("map_path", type=click.Path(exists=True, path_type=Path))
+@click.option("--minutes", default=10.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Training time budget. More minutes let the encoder learn from more of your sentences "
+                   "(roughly 5-15 sentences a second on a 2-core laptop); re-embedding and layout come on top.")
+@click.option("--always-keep", is_flag=True,
+              help="Keep the adapted encoder even when the check on held-out documents says it is not better.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def adapt(map_path, minutes, always_keep, as_json):
+    """Adapt the encoder to this map's own text (sentence reconstruction, TSDAE), then re-embed and
+    lay out the map again.
+
+    \b
+    Example:
+      ideamap adapt research.ideamap --minutes 20
+
+    A fifth of the documents is kept aside to check the result: the map keeps its current encoder
+    unless the adapted one groups those documents' paragraphs at least as well. Ctrl+C stops
+    (exit code 3) and leaves the map unchanged.
+    """
+    from ideamap.adapt_map import KEEP_ALWAYS, KEEP_IF_NOT_WORSE, AdaptOptions, adapt_map
+    from ideamap.cli_progress import StageBars
+    from ideamap.errors import Cancelled
+
+    options = AdaptOptions(keep=KEEP_ALWAYS if always_keep else KEEP_IF_NOT_WORSE)
+    try:
+        with StageBars(enabled=not as_json) as bars:
+            report = adapt_map(map_path, minutes=minutes, progress=bars.update, options=options)
+    except (KeyboardInterrupt, Cancelled):
+        click.echo("\nCancelled; the map is unchanged.", err=True)
+        sys.exit(EXIT_CANCELLED)
+    _emit(_report_dict(report), as_json, _print_adapt_report)
+
+
+def _print_adapt_report(d: dict) -> None:
+    t = d["training"]
+    click.echo(f"Trained on {d['sentences']} sentences: {t.get('steps')} steps in {t.get('seconds')} s "
+               f"({t.get('sentences_per_s')} sentences/s), loss {t.get('first_loss')} → {t.get('final_loss')}.")
+    click.echo(d["message"])
+    click.echo(f"Map: {d['map_path']}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+def encoders(as_json):
+    """List the encoders on this computer: the default and those adapted to maps.
+
+    \b
+    Example:
+      ideamap encoders --json
+    """
+    from ideamap.embed.registry import list_encoders
+
+    def text(rows):
+        for row in rows:
+            if row["default"]:
+                click.echo(f"{row['id']}  (default)")
+            else:
+                click.echo(f"{row['id']}  from {row['base_model']}, {row['training_sentences']} sentences, "
+                           f"made {row['created_at']}")
+
+    _emit(list_encoders(), as_json, text)
 
 
 def gui_main() -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-STAGE_TITLES = {"read": "Reading files", "embed": "Embedding", "layout": "Layout", "write": "Writing"}
+STAGE_TITLES = {"read": "Reading files", "embed": "Embedding", "layout": "Layout", "write": "Writing",
+                "train": "Adapting encoder", "check": "Checking"}
 
 
 class StageBars:

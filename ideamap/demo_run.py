@@ -15,19 +15,28 @@ def has_display() -> bool:
     return True
 
 
+def _why_no_window() -> str | None:
+    if not has_display():
+        return "No display found (e.g. over SSH)."
+    from importlib.util import find_spec
+
+    if find_spec("PySide6") is None:
+        return "The desktop app is not installed (PySide6 is missing)."
+    from ideamap.app.platform_check import window_problem
+
+    return window_problem()
+
+
 def main() -> int:
     from ideamap.cli import main as cli
 
-    if has_display():
-        try:
-            from ideamap.app.launch import launch_demo
-        except ImportError:
-            launch_demo = None
-        if launch_demo is not None:
-            return launch_demo()
-    else:
-        print("No display found (e.g. over SSH): building the demo map and printing its summary "
-              "instead of opening the app.", file=sys.stderr)
+    reason = _why_no_window()
+    if reason is None:
+        from ideamap.app.launch import launch_demo
+
+        return launch_demo()
+    print(f"{reason}\nBuilding the demo map and printing its summary instead of opening the app.",
+          file=sys.stderr)
     from ideamap.cli_progress import StageBars
     from ideamap.demo import ensure_demo_map
 

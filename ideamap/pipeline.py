@@ -104,7 +104,19 @@ def add(map_path: Path, paths: Iterable[Path], *, options: BuildOptions | None =
     """Read new or changed files into an existing map and place their paragraphs without moving
     the points already there."""
     with MapStore.open(map_path) as store:
-        return _ingest_and_layout(store, paths, "add", options or BuildOptions(), progress, cancel)
+        options = _with_map_encoder(store, options or BuildOptions())
+        return _ingest_and_layout(store, paths, "add", options, progress, cancel)
+
+
+def _with_map_encoder(store: MapStore, options: BuildOptions) -> BuildOptions:
+    """New paragraphs must be embedded by the encoder that made the map's vectors (e.g. one
+    adapted to the map): vectors of two encoders cannot be compared."""
+    from dataclasses import replace
+
+    model_ids = store.vector_model_ids()
+    if options.model_id or len(model_ids) != 1:
+        return options
+    return replace(options, model_id=model_ids[0])
 
 
 def rebuild(map_path: Path, *, options: BuildOptions | None = None,

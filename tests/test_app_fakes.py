@@ -106,6 +106,10 @@ class FakeCanvas(QWidget):
     def fly_to(self, x, y, zoom=None):
         self._move(x, y, zoom or max(self.camera[2], 4.0))
 
+    def fly_to_island(self, level, key):
+        island = next(i for i in self.scene.islands[level] if i.key == key)
+        self._move(island.x, island.y, max(self.camera[2], 4.0))
+
     def _move(self, x, y, zoom):
         self.camera = (float(x), float(y), float(zoom))
         self.cameraChanged.emit()

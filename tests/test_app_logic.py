@@ -57,3 +57,52 @@ def test_citation_and_source_wording():
     same = Document(2, "/x/notes.md", "h", "markdown", "notes", None, FileStatus.DONE, "")
     assert source_label(same) == "notes.md"
     assert duration_words(42) == "about 40 s" and duration_words(3600 + 20 * 60) == "about 1 h 20 min"
+
+
+def test_a_missing_x11_library_is_named_instead_of_qt_aborting(monkeypatch):
+    import ctypes
+
+    from ideamap.app import platform_check
+
+    monkeypatch.setattr(platform_check.sys, "platform", "linux")
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.setattr(platform_check, "_xcb_plugin", lambda: "libqxcb.so")
+
+    def fail(path):
+        raise OSError("libqxcb.so: libxcb-icccm.so.4: cannot open shared object file: No such file or directory")
+
+    monkeypatch.setattr(ctypes, "CDLL", fail)
+    problem = platform_check.window_problem()
+    assert "libxcb-icccm.so.4" in problem and "sudo apt install" in problem
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")  # the user's explicit choice: not our business
+    assert platform_check.window_problem() is None
+
+
+def test_make_run_falls_back_to_the_summary_when_no_window_can_open(monkeypatch, tmp_path, capsys):
+    import ideamap.demo
+    from ideamap import demo_run
+    from ideamap.app import platform_check
+    from tests.test_canvas import make_map
+
+    path = tmp_path / "demo.ideamap"
+    make_map(path).close()
+    monkeypatch.setattr(demo_run, "has_display", lambda: True)
+    monkeypatch.setattr(platform_check, "window_problem", lambda: "The app cannot open a window: no libxcb.")
+    monkeypatch.setattr(ideamap.demo, "ensure_demo_map", lambda progress=None: path)
+    assert demo_run.main() == 0
+    out = capsys.readouterr()
+    assert "no libxcb" in out.err and "summary instead" in out.err
+    assert "paragraphs" in out.out.lower()
+
+
+def test_the_demo_build_reports_what_the_map_holds(tmp_path):
+    from ideamap.app.build_job import _demo_report
+    from tests.test_canvas import make_map
+
+    path = tmp_path / "demo.ideamap"
+    make_map(path).close()
+    report = _demo_report(path)
+    assert report["files_read"] == 3 and report["paragraphs_added"] == 192
+    assert report["map_path"] == str(path) and not report["cancelled"]

@@ -198,10 +198,28 @@ def test_island_label_click_shows_terms_and_exemplars(opened):
     assert panel.kind_label.text().startswith("Kitchen › Island · 4 paragraphs")
     assert "bread" in panel.terms_label.text()
     assert panel.exemplars.count() == 2
+    assert not panel.children.isVisibleTo(panel)  # an island of the finest level has no parts
     panel.exemplars.itemClicked.emit(panel.exemplars.item(0))
     assert w.details.currentWidget() is w.paragraph_panel
     w.actions.back.trigger()
     assert w.details.currentWidget() is panel
+
+
+def test_a_region_lists_its_islands_and_a_click_flies_there(opened, qtbot):
+    w = opened
+    w.canvas.islandClicked.emit(0, 0)  # the region "Nature"
+    panel = w.island_panel
+    assert panel.title_label.text() == "Nature"
+    assert panel.children.isVisibleTo(panel) and panel.child_keys() == [(1, 0), (1, 1)]
+    assert panel.children_title.text() == "ISLANDS IN THIS REGION (2)"
+    assert [panel.children.item(i).text() for i in range(2)] == ["Rivers  ·  4", "Stars  ·  4"]
+    with qtbot.waitSignal(w.canvas.cameraChanged, timeout=2000):
+        panel.children.itemClicked.emit(panel.children.item(1))
+    stars = w.session.island(1, 1)
+    assert panel.title_label.text() == "Stars"
+    assert w.canvas.camera[:2] == pytest.approx((stars.x, stars.y))
+    w.actions.back.trigger()
+    assert panel.title_label.text() == "Nature"
 
 
 def test_export_png_and_svg_write_files(opened, tmp_path):
@@ -251,16 +269,28 @@ def test_interrupted_build_shows_resume_banner(window, tmp_path, qtbot):
     assert window.actions.resume.isEnabled()
 
 
-def test_dark_mode_toggle_changes_palette_and_setting(window, settings):
+def test_theme_menu_offers_system_light_and_dark(window, settings):
     from PySide6.QtWidgets import QApplication
 
-    window.actions.dark.setChecked(False)
-    window.actions.dark.trigger()
-    assert settings.theme() == "dark"
-    assert QApplication.instance().palette().window().color().lightness() < 80
-    window.actions.dark.trigger()
-    assert settings.theme() == "light"
-    assert QApplication.instance().palette().window().color().lightness() > 180
+    from ideamap.app.theme import is_dark
+
+    palette = QApplication.instance().palette
+    assert window.actions.theme["system"].isChecked()  # the default: follow the system
+    window.actions.theme["dark"].trigger()
+    assert settings.theme() == "dark" and palette().window().color().lightness() < 80
+    window.actions.flip_theme.trigger()  # Ctrl+Shift+D
+    assert settings.theme() == "light" and window.actions.theme["light"].isChecked()
+    assert palette().window().color().lightness() > 180
+    window.actions.theme["system"].trigger()
+    assert settings.theme() == "system" and window.actions.theme["system"].isChecked()
+    assert (palette().window().color().lightness() < 128) == is_dark("system")
+
+
+def test_the_theme_choice_is_restored(qtbot, settings):
+    settings.set_theme("dark")
+    w = MainWindow(settings, kit=fake_kit())
+    qtbot.addWidget(w)
+    assert w.actions.theme["dark"].isChecked() and not w.actions.theme["system"].isChecked()
 
 
 def test_with_the_real_canvas_a_neighbour_click_moves_camera_and_selection(qtbot, settings, small_map, tmp_path):

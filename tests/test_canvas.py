@@ -255,6 +255,31 @@ def test_dots_appear_when_zoomed_in(scene):
     assert np.abs(dot - np.array(colors.SEA_DOT)).max() < 40
 
 
+def test_dark_tiles_keep_each_island_s_hue_and_are_stable(scene, store):
+    dark = TileStyle(theme="dark")
+    tile = render_tile(scene, 0, 0, 0, style=dark)
+    assert np.abs(tile[2, 250, :3].astype(int) - colors.DARK.sea).max() <= 2  # open water
+    cx, cy = CENTRES[1]
+    px = int(cy * 256), int((cx + 0.025) * 256)
+    light_land = render_tile(scene, 0, 0, 0)[px][:3].astype(float)
+    dark_land = tile[px][:3].astype(float)
+    assert dark_land.mean() < light_land.mean() - 60  # a dark map for a dark window
+    assert dark_land.mean() > np.mean(colors.DARK.sea) + 25  # land still stands out from water
+    # The same hue family: the channels keep their order.
+    assert list(np.argsort(dark_land)) == list(np.argsort(light_land)) or np.ptp(light_land) < 12
+    fresh = MapScene.from_store(store)  # another session: the same pixels
+    np.testing.assert_array_equal(tile, render_tile(fresh, 0, 0, 0, style=TileStyle(theme="dark")))
+    with pytest.raises(ValueError):
+        TileStyle(theme="sepia")
+
+
+def test_island_bounds_ignore_strays(scene):
+    x0, y0, x1, y1 = scene.island_bounds(0, 1)
+    cx, cy = CENTRES[1]
+    assert x0 < cx < x1 and y0 < cy < y1 and x1 - x0 < 0.25
+    assert scene.island_bounds(0, 99) is None and scene.island_bounds(5, 0) is None
+
+
 def test_colour_modes_change_the_tiles(scene, store):
     values = color_values(store, scene.ids, "document")
     by_doc = render_tile(scene, 0, 0, 0, style=TileStyle(mode="document", values=values))
@@ -304,3 +329,16 @@ def test_labels_switch_level_with_zoom():
     near = [lab for lab in place_labels(big, near_cam, _measure) if not lab.context]
     assert label_level(big, near_cam) > 0 and {lab.level for lab in near} == {label_level(big, near_cam)}
     assert len(near) > 0
+
+
+def test_no_label_goes_under_the_minimap():
+    big = MapScene.synthetic(20_000, seed=3)
+    cam = Camera(width=1200, height=800)
+    cam.fit(big.bounds())
+    free = place_labels(big, cam, _measure)
+    first = free[0]
+    covered = (first.x_px + 2, first.y_px + 2, 30, 10)
+    moved = place_labels(big, cam, _measure, avoid=[covered])
+    box = SimpleNamespace(x_px=covered[0], y_px=covered[1], w=covered[2], h=covered[3])
+    assert moved and not any(_overlaps(lab, box) for lab in moved)
+    assert place_labels(big, cam, _measure, avoid=[(0, 0, 1200, 800)]) == []

@@ -190,6 +190,33 @@ def test_colour_modes_and_overlays_paint(canvas, store):
         canvas.set_color_mode("document", [1, 2])
 
 
+def test_the_map_follows_a_dark_window_palette(qtbot, canvas):
+    from PySide6.QtGui import QColor
+
+    from ideamap.app.canvas import colors
+    from ideamap.app.theme import dark_palette
+
+    app = QApplication.instance()
+    before = app.palette()
+    try:
+        app.setPalette(dark_palette())
+        qtbot.waitUntil(lambda: canvas.theme == "dark", timeout=2000)
+        corner = QColor(canvas.render_offscreen(200, 150).pixel(1, 1))
+        assert (corner.red(), corner.green(), corner.blue()) == colors.DARK.sea
+    finally:
+        app.setPalette(before)
+    qtbot.waitUntil(lambda: canvas.theme == "light", timeout=2000)
+
+
+def test_fly_to_island_frames_it(qtbot, canvas):
+    canvas.fly_to_island(0, 2)
+    _wait_still(qtbot, canvas)
+    x0, y0, x1, y1 = canvas.camera.visible_world_rect()
+    bx0, by0, bx1, by1 = canvas.scene.island_bounds(0, 2)
+    assert x0 <= bx0 and bx1 <= x1 and y0 <= by0 and by1 <= y1
+    assert (x1 - x0) < 0.5  # zoomed in, not the whole map
+
+
 def test_minimap_moves_the_camera(qtbot, canvas):
     mini = canvas.show_minimap()
     assert mini.isVisible()

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ideamap.app.crashlog import log_exception, unexpected_message
 from ideamap.app.icon import app_icon
+from ideamap.app.platform_check import window_problem
 from ideamap.app.settings import APPLICATION, ORGANIZATION, AppSettings
 from ideamap.app.theme import apply_theme
 
@@ -62,8 +63,18 @@ def _window():
     return window
 
 
+def _window_possible() -> bool:
+    """False, after saying why on stderr, where Qt would abort the process at start-up."""
+    problem = window_problem()
+    if problem:
+        print(problem, file=sys.stderr)
+    return problem is None
+
+
 def launch(map_path: Path | str | None = None) -> int:
     """Open the app on ``map_path``, or on the start screen. Returns the exit status."""
+    if not _window_possible():
+        return 1
     app = make_app()
     install_error_hook()
     window = _window()
@@ -75,6 +86,8 @@ def launch(map_path: Path | str | None = None) -> int:
 
 def launch_demo() -> int:
     """Open the demo map; if it is not built yet, the window shows its build's progress."""
+    if not _window_possible():
+        return 1
     app = make_app()
     install_error_hook()
     window = _window()

@@ -74,7 +74,8 @@ class MainWindow(QMainWindow):
         p.copyCitation.connect(self.nav.copy_citation)
         p.showDocument.connect(self.show_document_footprint)
         self.island_panel.paragraphActivated.connect(lambda pid: self.nav.show_paragraph(pid, fly=True))
-        self.island_panel.zoomRequested.connect(lambda x, y: self.canvas and self.canvas.fly_to(x, y))
+        self.island_panel.zoomRequested.connect(self.nav.zoom_to_island)
+        self.island_panel.islandActivated.connect(self.nav.go_to_island)
         self.documents_panel.documentChosen.connect(self.show_document_footprint)
         self.documents_panel.highlightCleared.connect(lambda: self.canvas and self.canvas.set_highlight([]))
         self.search_panel.resultActivated.connect(lambda pid: self.nav.show_paragraph(pid, fly=True))
@@ -296,10 +297,14 @@ class MainWindow(QMainWindow):
         return path
 
     # -- menus, settings, misc ---------------------------------------------------------------------
-    def toggle_dark_mode(self) -> None:
-        dark = self.actions.dark.isChecked()
-        self.settings.set_theme("dark" if dark else "light")
+    def set_theme(self, choice: str) -> None:
+        """"system", "light" or "dark"; remembered. The canvas follows the palette by itself."""
+        self.settings.set_theme(choice)
+        self.actions.theme[self.settings.theme()].setChecked(True)
         apply_theme(QApplication.instance(), self.settings.theme())
+
+    def flip_theme(self) -> None:
+        self.set_theme("light" if is_dark(self.settings.theme()) else "dark")
 
     def show_about(self) -> None:
         QMessageBox.about(self, "About ideamap", (
@@ -332,7 +337,11 @@ class MainWindow(QMainWindow):
     def _update_banner(self, session: MapSession) -> None:
         if session is not self.session:
             return
-        state = map_state(self.session.path)
+        from ideamap.pipeline import has_unfinished_build
+
+        # The session's store is already open: opening the file again (map_state) would repeat
+        # the safety checks, half a second at 100k paragraphs, on the UI thread.
+        state = "unfinished" if has_unfinished_build(session.store) else "done"
         unplaced = state == "done" and self.session.unplaced_count() > 0
         text = ("This map's build was interrupted: it holds the documents read so far but is not drawn yet."
                 if state == "unfinished" else
@@ -342,7 +351,7 @@ class MainWindow(QMainWindow):
         self.actions.resume.setEnabled(bool(text))
 
     def _restore_settings(self) -> None:
-        self.actions.dark.setChecked(is_dark(self.settings.theme()))
+        self.actions.theme[self.settings.theme()].setChecked(True)
         if self.settings.geometry() is not None:
             self.restoreGeometry(self.settings.geometry())
         if self.settings.window_state() is not None:

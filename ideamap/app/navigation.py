@@ -64,8 +64,17 @@ class Navigator(QObject):
         parents = self._parent_labels(island)
         exemplars = [(p, source_label(session.document(p.document_id), p.page))
                      for p in session.store.paragraphs(island.exemplar_ids)]
-        self.w.island_panel.show_island(island, parents, exemplars)
+        self.w.island_panel.show_island(island, parents, exemplars, session.sub_islands(level, key))
         self.w.show_details(self.w.island_panel)
+
+    def go_to_island(self, level: int, key: int) -> None:
+        """Show an island's details and fly the map to it (a sub-island chosen in the panel)."""
+        self.show_island(level, key)
+        self.zoom_to_island(level, key)
+
+    def zoom_to_island(self, level: int, key: int) -> None:
+        if self.w.canvas is not None:
+            self.w.canvas.fly_to_island(level, key)
 
     def back(self) -> None:
         self._go(self.history.back())

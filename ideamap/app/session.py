@@ -68,6 +68,11 @@ class MapSession:
             self._islands = {(i.level, i.key): i for i in self.store.islands()}
         return self._islands.get((level, key))
 
+    def sub_islands(self, level: int, key: int) -> list[Island]:
+        """The islands one level finer inside island (level, key)."""
+        self.island(level, key)  # loads the islands once
+        return [i for (lv, _), i in self._islands.items() if lv == level + 1 and i.parent_key == key]
+
     def island_labels(self, pid: int) -> list[str]:
         return [i.label for i in self.store.island_path(pid)]
 

@@ -83,12 +83,29 @@ def _view_menu(window, menu, a) -> None:
         a.colour[mode] = action
     a.colour["island"].setChecked(True)
     menu.addSeparator()
-    a.dark = _action(window, "&Dark Mode", window.toggle_dark_mode, "Ctrl+Shift+D")
-    a.dark.setCheckable(True)
-    menu.addAction(a.dark)
+    _theme_menu(window, menu.addMenu("&Theme"), a)
     menu.addSeparator()
     a.panels_menu = menu.addMenu("&Panels")
     a.map_only += [a.zoom_in, a.zoom_out, a.fit, colour.menuAction()]
+
+
+THEME_LABELS = {"system": "Follow &System", "light": "&Light", "dark": "&Dark"}
+
+
+def _theme_menu(window, menu, a) -> None:
+    """Follow the system's light/dark setting (the default), or always light, or always dark;
+    Ctrl+Shift+D flips between light and dark whatever the current choice."""
+    group = QActionGroup(window)
+    a.theme = {}
+    for choice, text in THEME_LABELS.items():
+        action = _action(window, text, lambda c=choice: window.set_theme(c))
+        action.setCheckable(True)
+        group.addAction(action)
+        menu.addAction(action)
+        a.theme[choice] = action
+    menu.addSeparator()
+    a.flip_theme = _action(window, "Switch Light/Dark", window.flip_theme, "Ctrl+Shift+D")
+    menu.addAction(a.flip_theme)
 
 
 def _go_menu(window, menu, a) -> None:

@@ -183,22 +183,29 @@ def _model_and_loss(base_dir: Path):
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     from sentence_transformers.sentence_transformer.losses import DenoisingAutoEncoderLoss
-    from transformers.utils import logging as hf_logging
 
     from ideamap.embed.backends import load_sentence_transformer
 
     model = load_sentence_transformer(base_dir)
-    # The decoder's cross-attention is new, so transformers prints a table of "missing" weights
-    # and a progress bar: expected here, and noise on a user's terminal.
+    # The decoder's cross-attention is new, so transformers prints a table of "missing" weights:
+    # expected here, and noise on a user's terminal.
+    loss_fn = _quietly(lambda: DenoisingAutoEncoderLoss(model, tie_encoder_decoder=True))
+    return model, loss_fn
+
+
+def _quietly(fn):
+    """Run ``fn`` without transformers' warnings and progress bars (they would garble the CLI's
+    own progress bars)."""
+    from transformers.utils import logging as hf_logging
+
     verbosity = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     try:
-        loss_fn = DenoisingAutoEncoderLoss(model, tie_encoder_decoder=True)
+        return fn()
     finally:
         hf_logging.set_verbosity(verbosity)
         hf_logging.enable_progress_bar()
-    return model, loss_fn
 
 
 def _batches(n: int, params: TrainParams) -> list[np.ndarray]:
@@ -255,7 +262,7 @@ def save_encoder(model, provenance: dict) -> tuple[str, bool]:
     root = encoders_dir()
     tmp = Path(tempfile.mkdtemp(prefix=".saving-", dir=root))
     try:
-        model.save(str(tmp), create_model_card=False, safe_serialization=True)
+        _quietly(lambda: model.save(str(tmp), create_model_card=False, safe_serialization=True))
         digest = weights_digest(tmp)
         model_id = ADAPTED_PREFIX + digest
         record = {"id": model_id, **provenance}

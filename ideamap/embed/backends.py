@@ -42,6 +42,10 @@ def uses_mean_pooling(model_dir: Path) -> bool:
     if not config.is_file():
         return False
     data = json.loads(config.read_text())
+    # sentence-transformers >= 6 saves {"pooling_mode": "mean"} (adapted encoders are saved so);
+    # older models carry one flag per mode.
+    if "pooling_mode" in data:
+        return data["pooling_mode"] in ("mean", ["mean"])
     return bool(data.get("pooling_mode_mean_tokens")) and not any(
         data.get(k) for k in ("pooling_mode_cls_token", "pooling_mode_max_tokens", "pooling_mode_mean_sqrt_len_tokens")
     )
@@ -124,7 +128,9 @@ def load_sentence_transformer(model_dir: Path):
 
     hf_logging.disable_progress_bar()
     torch.set_num_threads(cores_available())  # oversubscription made encoding several times slower
-    return SentenceTransformer(str(model_dir), device="cpu", local_files_only=True, trust_remote_code=False)
+    # Weights from safetensors only (a pickled .bin can run code when loaded), no remote code.
+    return SentenceTransformer(str(model_dir), device="cpu", local_files_only=True, trust_remote_code=False,
+                               model_kwargs={"use_safetensors": True})
 
 
 def export_onnx(model_dir: Path, out_path: Path) -> None:
@@ -135,7 +141,8 @@ def export_onnx(model_dir: Path, out_path: Path) -> None:
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # a weights-loading bar would garble the CLI's own bars
-    model = AutoModel.from_pretrained(str(model_dir), local_files_only=True, attn_implementation="eager").eval()
+    model = AutoModel.from_pretrained(str(model_dir), local_files_only=True, attn_implementation="eager",
+                                      use_safetensors=True, trust_remote_code=False).eval()
 
     class Pooled(torch.nn.Module):
         def __init__(self, bert):

@@ -158,7 +158,7 @@ def _load(model_id: str, backend_name: str) -> Encoder:
         )
     config = json.loads((path / "config.json").read_text())
     dim = int(config["hidden_size"])
-    max_len = int(json.loads((path / "sentence_bert_config.json").read_text()).get("max_seq_length", 256))
+    max_len = _max_seq_length(path)
     tokenizer = backends.load_tokenizer(path, max_len)
     if backend_name == "onnx" and backends.uses_mean_pooling(path):
         backend = backends.OnnxBackend(_onnx_file(path), tokenizer, max_len)
@@ -167,6 +167,17 @@ def _load(model_id: str, backend_name: str) -> Encoder:
         backend = backends.TorchBackend(model, backends.choose_precision())
     version = f"{model_version(model_id)}; backend {backend.name}"
     return Encoder(backend, tokenizer, model_id=model_id, version=version, dim=dim, max_seq_length=max_len)
+
+
+def _max_seq_length(model_dir: Path) -> int:
+    """The model's window: sentence-transformers < 6 wrote it to sentence_bert_config.json, >= 6
+    (which saves adapted encoders) to the tokenizer's config as model_max_length."""
+    for name, key in (("sentence_bert_config.json", "max_seq_length"), ("tokenizer_config.json", "model_max_length")):
+        file = model_dir / name
+        value = json.loads(file.read_text()).get(key) if file.is_file() else None
+        if isinstance(value, int) and 0 < value <= 100_000:
+            return value
+    return 256
 
 
 def _onnx_file(model_dir: Path) -> Path:

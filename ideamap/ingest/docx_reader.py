@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from pathlib import Path
 
 from ideamap.ingest.base import Reader, register
@@ -33,7 +34,16 @@ from ideamap.model import FileStatus, ParagraphKind, ReadResult
 DOC_TYPE = "docx"
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .doc files and encrypted Office files
-MAX_UNPACKED_BYTES = 1 * 2**30
+# python-docx holds every part of the package in memory, and lxml's tree of an XML part is
+# several times the part's size: these keep a document within a reader's memory cap.
+MAX_UNPACKED_BYTES = 512 * 2**20
+MAX_XML_PART_BYTES = 128 * 2**20
+_XML_SUFFIXES = (".xml", ".rels")
+# Word never writes a DTD; in a .docx one can only be there to expand entities (billion laughs)
+# or to fetch files (external entities). python-docx would not expand them, but such a file
+# is refused before any XML parser sees it.
+_DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
+_SCAN_CHUNK = 2**20
 _HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.I)
 _INVALID_REASON = "This is not a valid Word document (it may be damaged or another format)."
 
@@ -92,16 +102,39 @@ def _open(path: Path):
 
 def _check_unpacked_size(path: Path) -> None:
     """A small .docx can unpack to gigabytes (a "zip bomb"); python-docx would try to hold
-    it all in memory. zipfile never reads past a member's stated size, so the sum is safe."""
+    it all in memory. zipfile never reads past a member's stated size (a member whose data
+    runs on fails its CRC), so the stated sizes are safe to add up. XML parts are then
+    scanned for a DTD."""
     try:
         with zipfile.ZipFile(path) as archive:
-            unpacked = sum(member.file_size for member in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            members = archive.infolist()
+            _check_sizes(members)
+            for member in members:
+                if member.filename.lower().endswith(_XML_SUFFIXES):
+                    _refuse_dtd(archive, member)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error) as exc:
         raise ReadFailure(FileStatus.INVALID, _INVALID_REASON) from exc
-    if unpacked > MAX_UNPACKED_BYTES:
+
+
+def _check_sizes(members: list[zipfile.ZipInfo]) -> None:
+    unpacked = sum(member.file_size for member in members)
+    largest_xml = max((m.file_size for m in members if m.filename.lower().endswith(_XML_SUFFIXES)), default=0)
+    if unpacked > MAX_UNPACKED_BYTES or largest_xml > MAX_XML_PART_BYTES:
         size = unpacked // 2**20
         reason = f"This Word document unpacks to {size} MB, more than can be read safely."
         raise ReadFailure(FileStatus.TOO_LARGE, reason)
+
+
+def _refuse_dtd(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
+    tail = b""
+    with archive.open(member) as stream:
+        for chunk in iter(lambda: stream.read(_SCAN_CHUNK), b""):
+            window = tail + chunk
+            if any(marker in window for marker in _DTD_MARKERS):
+                reason = ("This Word document contains XML declarations (a DTD) that Word never "
+                          "writes; it was not read, to be safe.")
+                raise ReadFailure(FileStatus.INVALID, reason)
+            tail = chunk[-16:]
 
 
 def _ole_failure(path: Path) -> ReadFailure:

@@ -8,6 +8,7 @@ build killed at any moment resumes without half-written documents.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,9 +26,8 @@ from ideamap.model import (
     ParagraphKind,
     ReadResult,
 )
-from ideamap.store import schema
+from ideamap.store import safety, schema
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
 
 # Paragraph kinds placed on the map by default; headings and references stay searchable by
 # keyword but would crowd the map with fragments and citation lists.
@@ -52,32 +52,33 @@ class MapStore:
         if path.exists():
             raise MapFileError(f"{path} already exists; choose another name or use 'add'.")
         path.parent.mkdir(parents=True, exist_ok=True)
-        store = cls(_connect(path), path)
-        schema.migrate(store.db)
-        store.set_meta("created_at", now_iso())
-        return store
+        # Made under a temporary name and renamed once whole: a build killed in its first
+        # moment leaves no half-made map that running the build again would refuse.
+        partial = path.with_name(f".{path.name}.creating")
+        _remove_database(partial)
+        db = _connect(partial)
+        try:
+            schema.migrate(db)
+            db["meta"].upsert({"key": "created_at", "value": now_iso()}, pk="key")
+        finally:
+            db.close()
+        os.replace(partial, path)
+        _remove_database(partial)
+        return cls.open(path)
 
     @classmethod
     def open(cls, path: Path | str, *, readonly: bool = False) -> "MapStore":
+        """Open a map after checking it (see safety.py) through a read-only connection, so a
+        map that is refused is never written to. ``readonly`` keeps that connection for
+        viewing; otherwise the map is reopened for writing (and migrated if it is older)."""
         path = Path(path)
-        _check_is_map_file(path)
-        try:
-            db = _connect(path, readonly=readonly)
-            version = schema.current_version(db)
-        except sqlite3.DatabaseError as exc:
-            raise MapFileError(f"{path.name} is damaged or not an ideamap map ({exc}).") from exc
-        if version > schema.SCHEMA_VERSION:
-            db.close()
-            raise MapFileError(
-                f"{path.name} was made by a newer ideamap (map format {version}; this version "
-                f"reads up to {schema.SCHEMA_VERSION}). Update ideamap to open it."
-            )
-        if version == 0:
-            db.close()
-            raise MapFileError(f"{path.name} is an SQLite file but not an ideamap map.")
-        if version < schema.SCHEMA_VERSION and not readonly:
+        db, version = _open_checked(path)
+        if readonly:
+            return cls(db, path)
+        db.close()
+        db = _connect(path)
+        if version < schema.SCHEMA_VERSION:
             schema.migrate(db)
-        _check_tables(db, path)
         return cls(db, path)
 
     def close(self) -> None:
@@ -273,8 +274,12 @@ class MapStore:
             return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         dim = rows[0][1]
-        matrix = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32)
-        return ids, matrix.reshape(len(rows), dim).copy()
+        if any(d != dim or not isinstance(v, bytes) or len(v) != dim * 4 for _, d, v in rows):
+            raise MapFileError(f"{self.path.name} holds damaged vectors (wrong sizes).")
+        matrix = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(len(rows), dim)
+        if not np.isfinite(matrix).all():
+            raise MapFileError(f"{self.path.name} holds damaged vectors (values that are not numbers).")
+        return ids, matrix.copy()
 
     def vector_model_ids(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT DISTINCT model_id FROM vectors")]
@@ -306,6 +311,8 @@ class MapStore:
         ).fetchall()
         ids = np.array([r[0] for r in rows], dtype=np.int64)
         xy = np.array([(r[1], r[2]) for r in rows], dtype=np.float32).reshape(-1, 2)
+        if not np.isfinite(xy).all():
+            raise MapFileError(f"{self.path.name} holds damaged coordinates.")
         return ids, xy
 
     def memberships(self) -> tuple[np.ndarray, np.ndarray]:
@@ -332,39 +339,47 @@ class MapStore:
 
 def _connect(path: Path, *, readonly: bool = False) -> Database:
     if readonly:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        # A URI, so that "?" or "#" in a file name cannot be read as URI syntax.
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     else:
         conn = sqlite3.connect(str(path))
+    safety.harden(conn, readonly=readonly)
     db = Database(conn, execute_plugins=False, recursive_triggers=False)
     if not readonly:
         # WAL keeps readers (the app) unblocked while a build writes; synchronous=NORMAL is
         # still crash-safe in WAL mode (a power cut may lose the last commit, never corrupt).
-        db.execute("PRAGMA journal_mode=WAL")
+        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
     db.execute("PRAGMA foreign_keys=ON")
     return db
 
 
-def _check_is_map_file(path: Path) -> None:
-    if not path.exists():
-        raise MapFileError(f"{path} does not exist.")
-    if path.is_dir():
-        raise MapFileError(f"{path} is a folder, not a map file.")
+def _open_checked(path: Path) -> tuple[Database, int]:
+    """A read-only connection to a map that passed every check, and its schema version."""
+    safety.check_file(path)
+    db = None
     try:
-        with open(path, "rb") as f:
-            head = f.read(len(SQLITE_MAGIC))
-    except OSError as exc:
-        raise MapFileError(f"Cannot read {path}: {exc.strerror}.") from exc
-    if head != SQLITE_MAGIC:
-        raise MapFileError(f"{path.name} is not an ideamap map (it is not an SQLite file).")
+        db = _connect(path, readonly=True)
+        version = safety.check_schema(db.conn, path.name)
+        safety.check_contents(db.conn, path.name)
+        return db, version
+    except sqlite3.DatabaseError as exc:
+        _close_quietly(db)
+        raise MapFileError(f"{path.name} is damaged or not an ideamap map ({exc}).") from exc
+    except BaseException:
+        _close_quietly(db)
+        raise
 
 
-def _check_tables(db: Database, path: Path) -> None:
-    names = set(db.table_names())
-    missing = {"documents", "paragraphs", "vectors", "islands"} - names
-    if missing:
+def _close_quietly(db: Database | None) -> None:
+    if db is not None:
         db.close()
-        raise MapFileError(f"{path.name} is missing parts of a map: {', '.join(sorted(missing))}.")
+
+
+def _remove_database(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def _document(row) -> Document:

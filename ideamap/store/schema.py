@@ -12,7 +12,8 @@ from sqlite_utils import Database
 
 SCHEMA_VERSION = 1
 
-# Tables ideamap itself creates; anything else in a map file is unexpected.
+# Tables ideamap itself creates (safety.py checks a map's whole schema, these and their
+# indexes and FTS5 shadow tables, against what the migrations make).
 EXPECTED_TABLES = frozenset(
     {
         "meta",
@@ -141,8 +142,13 @@ def current_version(db: Database) -> int:
 
 def migrate(db: Database) -> None:
     """Apply every registered migration above the map's version, each in its own transaction."""
-    version = current_version(db)
-    for target in range(version + 1, SCHEMA_VERSION + 1):
+    migrate_to(db, SCHEMA_VERSION)
+
+
+def migrate_to(db: Database, version: int) -> None:
+    """Bring the map to ``version`` (also used to make the reference schema a map is checked
+    against, see safety.py)."""
+    for target in range(current_version(db) + 1, version + 1):
         with db.conn:
             _MIGRATIONS[target](db)
             db["meta"].upsert({"key": "schema_version", "value": str(target)}, pk="key")

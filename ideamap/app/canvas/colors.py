@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import colorsys
 import zlib
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -124,3 +125,70 @@ def dot_colors_for(land_rgb: np.ndarray) -> np.ndarray:
     mean = rgb.mean(axis=-1, keepdims=True)
     saturated = np.clip(mean + (rgb - mean) * 1.9, 0, 1)
     return (saturated * 0.5 * 255).round().astype(np.uint8)
+
+
+# -- themes ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MapPalette:
+    """Everything on the map that is not an island's own colour, for one UI theme.
+
+    Island colours are always chosen in the light palette (from label hashes, above) and the
+    dark theme derives its land from them with a fixed per-channel map, so an island keeps its
+    hue, and its colour in each theme, across sessions. A per-channel affine map commutes with
+    the bilinear sampling of the colour fields, so tiles apply it after sampling and the fields
+    are shared by both themes."""
+
+    name: str
+    sea: RGB
+    sea_shallow: RGB
+    sea_dot: RGB
+    dot_ring: RGB  # the thin ring that lifts dots off their land
+    label_ink: RGB
+    context_ink: RGB
+    halo: tuple[int, int, int, int]  # behind label text (RGBA)
+    veil: tuple[int, int, int, int]  # dims the map around a highlighted document (RGBA)
+    frame: tuple[int, int, int, int]  # the minimap's view rectangle (RGBA)
+    land_gain: float = 1.0  # land = light land * gain + offset
+    land_offset: float = 0.0
+    coast_gain: float = 0.68  # the coastline: land colour times this
+    dots_light: bool = False  # dots lighter than their land (dark theme) or deeper (light)
+
+    @property
+    def dark(self) -> bool:
+        return self.name == "dark"
+
+
+LIGHT = MapPalette(
+    "light", sea=SEA, sea_shallow=SEA_SHALLOW, sea_dot=SEA_DOT, dot_ring=(255, 255, 255),
+    label_ink=LABEL_INK, context_ink=CONTEXT_INK, halo=(255, 255, 255, 215),
+    veil=(248, 247, 242, 165), frame=(33, 37, 41, 220),
+)
+# Night-mode map: deep blue-grey water, land in muted earthy tones of the same hues, light text
+# on a dark halo. Land stays clearly lighter than water (luminance ~75 vs ~32).
+DARK = MapPalette(
+    "dark", sea=(24, 35, 49), sea_shallow=(36, 54, 74), sea_dot=(132, 160, 190), dot_ring=(18, 22, 28),
+    label_ink=(236, 238, 234), context_ink=(168, 176, 186), halo=(14, 18, 24, 205),
+    veil=(16, 18, 22, 170), frame=(236, 238, 240, 220),
+    land_gain=0.58, land_offset=-44.0, coast_gain=1.35, dots_light=True,
+)
+THEMES = {"light": LIGHT, "dark": DARK}
+
+
+def map_palette(theme: str) -> MapPalette:
+    try:
+        return THEMES[theme]
+    except KeyError:
+        raise ValueError(f"theme must be one of {tuple(THEMES)}, not {theme!r}") from None
+
+
+def themed_land(pal: MapPalette, rgb: np.ndarray) -> np.ndarray:
+    """Light-theme land colours (float, any shape (..., 3)) as this palette shows them."""
+    if pal.land_gain == 1.0 and pal.land_offset == 0.0:
+        return rgb
+    return np.maximum(rgb * pal.land_gain + pal.land_offset, 0)
+
+
+def themed_dots(pal: MapPalette, land_rgb: np.ndarray) -> np.ndarray:
+    """Dot colours for light-theme land colours: deeper tones on light land, pale tones of
+    the same hue on dark land."""
+    return lighten(land_rgb, 0.3) if pal.dots_light else dot_colors_for(land_rgb)

@@ -60,12 +60,15 @@ def label_level(scene, camera: Camera, dpr: float = 1.0) -> int:
 
 
 def place_labels(scene, camera: Camera, measure: Measure, *, dpr: float = 1.0,
-                 context: bool = True) -> list[PlacedLabel]:
-    """Non-overlapping labels inside the viewport, most important first."""
+                 context: bool = True, avoid=()) -> list[PlacedLabel]:
+    """Non-overlapping labels inside the viewport, most important first. ``avoid``: screen
+    rectangles (x, y, w, h) covered by something else (the minimap) where no label goes."""
     if not scene.islands:
         return []
     level = label_level(scene, camera, dpr)
     placed = _Placed()
+    for x, y, w, h in avoid:
+        placed.block(PlacedLabel("", x, y, w, h, -1, -1))
     _place_level(scene, camera, measure, level, placed, is_context=False)
     if context and level > 0:
         _place_level(scene, camera, measure, level - 1, placed, is_context=True)
@@ -93,9 +96,13 @@ class _Placed:
         if any(_overlap(lab, other) for cell in cells for other in self._grid.get(cell, ())):
             return False
         self.labels.append(lab)
-        for cell in cells:
-            self._grid.setdefault(cell, []).append(lab)
+        self.block(lab, cells)
         return True
+
+    def block(self, lab: PlacedLabel, cells=None) -> None:
+        """Occupy ``lab``'s box without drawing it (placed labels, and areas to keep clear)."""
+        for cell in cells if cells is not None else self._cells(lab):
+            self._grid.setdefault(cell, []).append(lab)
 
 
 def _place_level(scene, camera, measure, level, placed: _Placed, *, is_context) -> None:

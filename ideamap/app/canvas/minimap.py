@@ -10,7 +10,6 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
-from ideamap.app.canvas import colors
 from ideamap.app.canvas.tile_loader import rgba_to_qimage
 from ideamap.app.canvas.tiles import render_tile
 
@@ -43,7 +42,8 @@ class Minimap(QWidget):
     def paintEvent(self, event) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        p.fillRect(self.rect(), QColor(*colors.SEA))
+        pal = self.canvas.tile_style.palette
+        p.fillRect(self.rect(), QColor(*pal.sea))
         image = self._overview()
         if image is not None:
             p.drawImage(QRectF(0, 0, SIDE_PX, SIDE_PX), image)
@@ -53,8 +53,8 @@ class Minimap(QWidget):
         if view.width() < 6 or view.height() < 6:  # too small to see: mark it with a cross
             c = view.center()
             view = QRectF(c.x() - 4, c.y() - 4, 8, 8)
-        p.setPen(QPen(QColor(33, 37, 41, 220), 1.5))
-        p.setBrush(QColor(255, 255, 255, 60))
+        p.setPen(QPen(QColor(*pal.frame), 1.5))
+        p.setBrush(QColor(255, 255, 255, 22 if pal.dark else 60))  # a faint wash inside the view
         p.drawRect(view)
         p.setPen(QPen(QColor(80, 90, 100, 160), 1))
         p.setBrush(Qt.BrushStyle.NoBrush)

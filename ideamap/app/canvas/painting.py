@@ -32,7 +32,6 @@ SELECT_INK = QColor(33, 37, 41)
 NEIGHBOR_INK = QColor(25, 113, 194)
 PIN_INK = QColor(224, 49, 49)
 HIGHLIGHT_INK = QColor(232, 89, 12)
-VEIL = QColor(248, 247, 242, 165)  # dims everything but a highlighted document
 
 
 @dataclass
@@ -100,10 +99,11 @@ def _draw_placeholder(painter: QPainter, loader, key, rect: QRectF) -> None:
 
 
 # -- overlays -------------------------------------------------------------------------------------
-def draw_overlays(painter: QPainter, camera: Camera, scene, ov: Overlays) -> None:
+def draw_overlays(painter: QPainter, camera: Camera, scene, ov: Overlays,
+                  pal: colors.MapPalette = colors.LIGHT) -> None:
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     if len(ov.highlight):
-        _draw_highlight(painter, camera, scene, ov)
+        _draw_highlight(painter, camera, scene, ov, QColor(*pal.veil))
     sel = _screen(camera, scene, [ov.selected]) if ov.selected is not None else None
     if len(ov.neighbors):
         _draw_neighbors(painter, _screen(camera, scene, ov.neighbors), sel)
@@ -132,8 +132,8 @@ def _ring(painter: QPainter, x: float, y: float, r: float, color: QColor, width:
     painter.drawEllipse(QPointF(x, y), r, r)
 
 
-def _draw_highlight(painter: QPainter, camera: Camera, scene, ov: Overlays) -> None:
-    painter.fillRect(QRectF(0, 0, camera.width, camera.height), VEIL)
+def _draw_highlight(painter: QPainter, camera: Camera, scene, ov: Overlays, veil: QColor) -> None:
+    painter.fillRect(QRectF(0, 0, camera.width, camera.height), veil)  # dims all but the document
     pts = _screen(camera, scene, ov.highlight)
     inside = (pts[:, 0] > -8) & (pts[:, 0] < camera.width + 8) & (pts[:, 1] > -8) & (pts[:, 1] < camera.height + 8)
     poly = points_polygon(pts[inside])
@@ -223,17 +223,17 @@ class TextMeasure:
 
 
 class LabelImages:
-    """Cached label images (text with a white halo) per text, style and pixel ratio."""
+    """Cached label images (text with a halo) per text, style, theme and pixel ratio."""
 
     def __init__(self, capacity: int = 1024):
         self._items: OrderedDict = OrderedDict()
         self.capacity = capacity
 
-    def get(self, label: PlacedLabel, dpr: float) -> QImage:
-        key = (label.text, label.font_px, label.level, label.context, round(dpr, 3), label.w, label.h)
+    def get(self, label: PlacedLabel, dpr: float, pal: colors.MapPalette = colors.LIGHT) -> QImage:
+        key = (label.text, label.font_px, label.level, label.context, round(dpr, 3), label.w, label.h, pal.name)
         image = self._items.get(key)
         if image is None:
-            image = _render_label(label, dpr)
+            image = _render_label(label, dpr, pal)
             self._items[key] = image
             if len(self._items) > self.capacity:
                 self._items.popitem(last=False)
@@ -250,11 +250,17 @@ def _label_path(label: PlacedLabel, x: float, y: float) -> tuple[QPainterPath, Q
     return path, font
 
 
-def _label_ink(label: PlacedLabel) -> QColor:
-    return QColor(*colors.CONTEXT_INK) if label.context else QColor(*colors.LABEL_INK)
+def _label_ink(label: PlacedLabel, pal: colors.MapPalette) -> QColor:
+    return QColor(*pal.context_ink) if label.context else QColor(*pal.label_ink)
 
 
-def _render_label(label: PlacedLabel, dpr: float) -> QImage:
+def _halo(pal: colors.MapPalette) -> QPen:
+    halo = QPen(QColor(*pal.halo), 3.6)
+    halo.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    return halo
+
+
+def _render_label(label: PlacedLabel, dpr: float, pal: colors.MapPalette) -> QImage:
     pad = 3
     image = QImage(int((label.w + 2 * pad) * dpr) + 1, int((label.h + 2 * pad) * dpr) + 1,
                    QImage.Format.Format_ARGB32_Premultiplied)
@@ -263,34 +269,30 @@ def _render_label(label: PlacedLabel, dpr: float) -> QImage:
     p = QPainter(image)
     p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     path, _ = _label_path(label, pad, pad)
-    halo = QPen(QColor(255, 255, 255, 215), 3.6)
-    halo.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-    p.strokePath(path, halo)
-    p.fillPath(path, _label_ink(label))
+    p.strokePath(path, _halo(pal))
+    p.fillPath(path, _label_ink(label, pal))
     p.end()
     return image
 
 
 def draw_labels(painter: QPainter, labels: list[PlacedLabel], images: LabelImages | None,
-                dpr: float) -> None:
+                dpr: float, pal: colors.MapPalette = colors.LIGHT) -> None:
     """Cached images on screen; with ``images=None`` (SVG) a stroked halo plus real text,
     so the text stays selectable in the exported file."""
     for label in labels:
         if images is not None:
-            painter.drawImage(QPointF(label.x_px - 3, label.y_px - 3), images.get(label, dpr))
+            painter.drawImage(QPointF(label.x_px - 3, label.y_px - 3), images.get(label, dpr, pal))
             continue
         path, font = _label_path(label, label.x_px, label.y_px)
-        halo = QPen(QColor(255, 255, 255, 215), 3.6)
-        halo.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-        painter.strokePath(path, halo)
+        painter.strokePath(path, _halo(pal))
         painter.setFont(font)
-        painter.setPen(_label_ink(label))
+        painter.setPen(_label_ink(label, pal))
         fm = QFontMetricsF(font)
         painter.drawText(QPointF(label.x_px + 2, label.y_px + 1 + fm.ascent()), label.text)
 
 
-def fill_sea(painter: QPainter, width: float, height: float) -> None:
-    painter.fillRect(QRectF(0, 0, width, height), QColor(*colors.SEA))
+def fill_sea(painter: QPainter, width: float, height: float, pal: colors.MapPalette = colors.LIGHT) -> None:
+    painter.fillRect(QRectF(0, 0, width, height), QColor(*pal.sea))
 
 
 def points_polygon(xy: np.ndarray) -> QPolygonF:

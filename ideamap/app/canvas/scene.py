@@ -80,6 +80,17 @@ class MapScene:
         lo, hi = self.xy.min(axis=0), self.xy.max(axis=0)
         return float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])
 
+    def island_bounds(self, level: int, key: int) -> tuple[float, float, float, float] | None:
+        """The rectangle holding most of an island (2nd to 98th percentile of its points, so a
+        few strays do not make "zoom to island" show half the map), or None if it has none."""
+        if not 0 <= level < self.n_levels:
+            return None
+        xy = self.xy[self.levels[level] == key]
+        if len(xy) == 0:
+            return None
+        lo, hi = np.percentile(xy, [2, 98], axis=0) if len(xy) >= 50 else (xy.min(axis=0), xy.max(axis=0))
+        return float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])
+
     def rows_of(self, ids) -> np.ndarray:
         """Row index of each paragraph id, -1 for ids not on the map."""
         ids = np.asarray(list(ids) if not isinstance(ids, np.ndarray) else ids, dtype=np.int64)

@@ -40,12 +40,14 @@ _tokens = itertools.count(1)
 @dataclass(frozen=True, eq=False)
 class TileStyle:
     """How tiles look. ``values`` (for non-island modes) are aligned with ``scene.ids``:
-    integer categories for "document"/"folder", floats for "date" (NaN = unknown)."""
+    integer categories for "document"/"folder", floats for "date" (NaN = unknown).
+    ``theme`` ("light" or "dark") picks the map palette to match the window's."""
 
     mode: str = "island"
     values: np.ndarray | None = None
     dpr: float = 1.0
     dot_radius: float = 2.6  # logical px
+    theme: str = "light"
     token: int = field(default_factory=lambda: next(_tokens))
 
     def __post_init__(self):
@@ -53,6 +55,11 @@ class TileStyle:
             raise ValueError(f"colour mode must be one of {COLOR_MODES}, not {self.mode!r}")
         if self.mode != "island" and self.values is None:
             raise ValueError(f"colour mode {self.mode!r} needs one value per paragraph")
+        colors.map_palette(self.theme)  # raises for an unknown theme
+
+    @property
+    def palette(self) -> colors.MapPalette:
+        return colors.map_palette(self.theme)
 
     @property
     def color_key(self):
@@ -61,10 +68,13 @@ class TileStyle:
 
     @property
     def key(self) -> tuple:
-        return (self.color_key, round(self.dpr, 3), self.dot_radius)
+        return (self.color_key, self.theme, round(self.dpr, 3), self.dot_radius)
 
     def with_dpr(self, dpr: float) -> "TileStyle":
         return replace(self, dpr=float(dpr))
+
+    def with_theme(self, theme: str) -> "TileStyle":
+        return replace(self, theme=theme)
 
 
 DEFAULT_STYLE = TileStyle()
@@ -81,19 +91,22 @@ def color_level(scene, level: int, style: TileStyle = DEFAULT_STYLE) -> int:
 
 
 def point_colors(scene, style: TileStyle, level: int) -> tuple[np.ndarray, np.ndarray]:
-    """(land rgb, dot rgb), each (n, 3) uint8, for the colour level ``level``."""
+    """(land rgb, dot rgb), each (n, 3) uint8, for the colour level ``level``. Land is in
+    the light palette (tiles map it to the theme); dots are already themed."""
+    pal = style.palette
+
     def build():
         if style.mode == "island":
             land = island_point_colors(scene, level)
-            dots = colors.dot_colors_for(land)
-            dots[~scene.land] = colors.SEA_DOT
+            dots = colors.themed_dots(pal, land)
+            dots[~scene.land] = pal.sea_dot
             return land, dots
         vivid = (colors.ramp_colors(style.values) if style.mode == "date"
                  else colors.category_colors(style.values))
         return colors.lighten(vivid, 0.55), vivid
 
     lv = level if style.mode == "island" else 0
-    return scene.memo(("point_colors", style.color_key, lv), build)
+    return scene.memo(("point_colors", style.color_key, lv, style.theme), build)
 
 
 def land_color_field(scene, style: TileStyle, level: int) -> tuple[np.ndarray, ...]:
@@ -117,8 +130,8 @@ def render_tile(scene, level: int, tx: int, ty: int, size: int = TILE_SIZE,
     cells = GRID >> k
     logd = _bilinear(lf.log_density[k], wx * cells - 0.5, wy * cells - 0.5)
     cfield = land_color_field(scene, style, clevel)
-    land_rgb = _bilinear(cfield[k], wx * cells - 0.5, wy * cells - 0.5)
-    rgb = np.ascontiguousarray(_shade(logd, land_rgb, lf.coast, style.dpr)[1:-1, 1:-1])
+    land_rgb = colors.themed_land(style.palette, _bilinear(cfield[k], wx * cells - 0.5, wy * cells - 0.5))
+    rgb = np.ascontiguousarray(_shade(logd, land_rgb, lf.coast, style.dpr, style.palette)[1:-1, 1:-1])
     _draw_dots(rgb, scene, style, level, (tx * span, ty * span, px), clevel)
     out = np.empty((size, size, 4), dtype=np.uint8)
     np.clip(rgb, 0, 255, out=rgb)
@@ -178,7 +191,8 @@ def _axis(pos: np.ndarray, n: int):
     return np.clip(i0, 0, n - 1), np.clip(i0 + 1, 0, n - 1), f
 
 
-def _shade(logd: np.ndarray, land_rgb: np.ndarray, coast: float, dpr: float) -> np.ndarray:
+def _shade(logd: np.ndarray, land_rgb: np.ndarray, coast: float, dpr: float,
+           pal: colors.MapPalette = colors.LIGHT) -> np.ndarray:
     """Compose sea, shallow rim, land and coastline into float RGB (h, w, 3).
 
     Per-pixel factors are computed on 2-D arrays first, so the 3-channel work is a few
@@ -186,7 +200,7 @@ def _shade(logd: np.ndarray, land_rgb: np.ndarray, coast: float, dpr: float) -> 
     gy, gx = np.gradient(logd)
     # Signed distance to the coast in device px, from a first-order expansion of log density.
     dist = (logd - coast) / np.maximum(np.hypot(gx, gy), 1e-4)
-    sea = np.asarray(colors.SEA, np.float32)
+    sea = np.asarray(pal.sea, np.float32)
     if dist.max() < -SHALLOW_PX * dpr:
         return np.broadcast_to(sea, (*logd.shape, 3))
     # Denser ground is a little deeper in tone (elevation tints), lit softly from the upper
@@ -199,9 +213,9 @@ def _shade(logd: np.ndarray, land_rgb: np.ndarray, coast: float, dpr: float) -> 
     land_a = np.clip(dist + 0.5, 0, 1)
     rim = np.clip(1 + dist / (SHALLOW_PX * dpr), 0, 1) ** 2
     edge = np.clip(1.0 - np.abs(dist) / (0.9 * dpr), 0, 1) * 0.55
-    water = sea + (np.asarray(colors.SEA_SHALLOW, np.float32) - sea) * rim[..., None]
+    water = sea + (np.asarray(pal.sea_shallow, np.float32) - sea) * rim[..., None]
     rgb = water + (ground - water) * land_a[..., None]
-    return rgb + (land_rgb * 0.68 - rgb) * edge[..., None]
+    return rgb + (land_rgb * pal.coast_gain - rgb) * edge[..., None]
 
 
 # -- dots ------------------------------------------------------------------------------------
@@ -236,7 +250,8 @@ def _draw_dots(rgb: np.ndarray, scene, style: TileStyle, level: int, origin, cle
     pos = (scene.xy[rows].astype(np.float64) - (x0, y0)) / px  # tile px, continuous
     dot_rgb = point_colors(scene, style, clevel)[1][rows].astype(np.float32)
     fill, ring = _stamps(style.dot_radius * style.dpr, style.dpr)
-    _splat(rgb, pos, alpha * 0.8, ring, np.full((len(rows), 3), 255, np.float32))
+    ring_rgb = np.broadcast_to(np.asarray(style.palette.dot_ring, np.float32), (len(rows), 3))
+    _splat(rgb, pos, alpha * 0.8, ring, ring_rgb)
     _splat(rgb, pos, alpha, fill, dot_rgb)
 
 

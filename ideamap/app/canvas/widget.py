@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from PySide6.QtCore import QEasingCurve, QPointF, QRect, QSize, Qt, QVariantAnimation, Signal
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtCore import QEasingCurve, QEvent, QPointF, QRect, QSize, Qt, QVariantAnimation, Signal
+from PySide6.QtGui import QImage, QPainter, QPalette
 from PySide6.QtWidgets import QWidget
 
 from ideamap.app.canvas import painting
@@ -21,7 +21,7 @@ from ideamap.app.canvas.camera import AnchoredZoom, Camera, Flight, clamp_zoom
 from ideamap.app.canvas.events import CanvasEvents
 from ideamap.app.canvas.labels import PlacedLabel, label_at, place_labels
 from ideamap.app.canvas.tile_loader import TileLoader
-from ideamap.app.canvas.tiles import DEFAULT_STYLE, TileStyle, dots_visible, tile_scale
+from ideamap.app.canvas.tiles import TileStyle, dots_visible, tile_scale
 
 
 FLY_MS = 250
@@ -45,6 +45,7 @@ class MapCanvas(CanvasEvents, QWidget):
         self.camera = Camera(width=max(1, self.width()), height=max(1, self.height()))
         self.tooltip_provider: Callable[[int], str] | None = None
         self.animation_ms = FLY_MS  # 0 makes every camera move instant
+        self._theme = palette_theme(self.palette())
         self._loader = TileLoader(self)
         self._loader.tileReady.connect(self.update)
         self._overlays = painting.Overlays()
@@ -73,7 +74,7 @@ class MapCanvas(CanvasEvents, QWidget):
         self._anim.stop()
         self.scene = scene
         self._overlays = painting.Overlays()
-        self._loader.set_source(scene, DEFAULT_STYLE)
+        self._loader.set_source(scene, TileStyle(theme=self._theme))
         self.fit_all(animate=False)
         if self._minimap is not None:
             self._minimap.refresh()
@@ -91,10 +92,30 @@ class MapCanvas(CanvasEvents, QWidget):
             values = np.asarray(values)
             if len(values) != len(self.scene):
                 raise ValueError(f"need {len(self.scene)} values (one per paragraph), got {len(values)}")
-        self._loader.set_source(self.scene, TileStyle(mode=mode, values=values))
+        self._loader.set_source(self.scene, TileStyle(mode=mode, values=values, theme=self._theme))
         self.update()
         if self._minimap is not None:
             self._minimap.refresh()
+
+    @property
+    def theme(self) -> str:
+        return self._theme
+
+    def set_theme(self, theme: str) -> None:
+        """Draw the map for a "light" or "dark" window. The canvas follows the application's
+        palette by itself (see changeEvent); this is for exports and tests."""
+        if theme == self._theme:
+            return
+        self._theme = theme
+        self._loader.set_source(self.scene, self._loader.style.with_theme(theme))
+        self.update()
+        if self._minimap is not None:
+            self._minimap.refresh()
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.set_theme(palette_theme(self.palette()))
 
     @property
     def color_mode(self) -> str:
@@ -179,6 +200,18 @@ class MapCanvas(CanvasEvents, QWidget):
         self._zoom_target = None
         self._animate(flight.at, self.animation_ms, QEasingCurve.Type.InOutCubic)
 
+    def fly_to_island(self, level: int, key: int) -> None:
+        """Frame an island: its area fills the view (its own and finer labels then show)."""
+        bounds = self.scene.island_bounds(level, key) if self.scene is not None else None
+        if bounds is None:
+            return
+        # A tiny island (a few paragraphs) is shown at least as big as a typical one of its
+        # level, not at the deepest zoom.
+        typical = 2 * self.scene.island_radius[level]
+        target = self.camera.copy()
+        target.fit(_at_least(bounds, typical), margin=0.12)
+        self.fly_to(target.cx, target.cy, target.zoom)
+
     def center_on(self, x: float, y: float, zoom: float | None = None) -> None:
         """Move the camera at once (no animation), e.g. while dragging on the minimap."""
         self._anim.stop()
@@ -248,9 +281,10 @@ class MapCanvas(CanvasEvents, QWidget):
         painter = QPainter(gen)
         painter.drawImage(QPointF(0, 0), land)
         if self.scene is not None:
-            painting.draw_overlays(painter, self.camera, self.scene, self._overlays)
+            pal = self.tile_style.palette
+            painting.draw_overlays(painter, self.camera, self.scene, self._overlays, pal)
             labels = place_labels(self.scene, self.camera, self._measure)
-            painting.draw_labels(painter, labels, None, 1.0)
+            painting.draw_labels(painter, labels, None, 1.0, pal)
         if not painter.end():
             raise OSError(f"could not write {path}")
 
@@ -258,24 +292,35 @@ class MapCanvas(CanvasEvents, QWidget):
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
         moving = self.is_animating() or self._dragging
-        self._labels = self.paint_view(painter, self.camera, self.devicePixelRatioF(), sync=False, moving=moving)
+        self._labels = self.paint_view(painter, self.camera, self.devicePixelRatioF(), sync=False, moving=moving,
+                                       avoid=self._covered())
         painter.end()
 
     def paint_view(self, painter: QPainter, camera: Camera, dpr: float = 1.0, *, sync: bool = True,
-                   overlays: bool = True, moving: bool = False) -> list[PlacedLabel]:
+                   overlays: bool = True, moving: bool = False, avoid=()) -> list[PlacedLabel]:
         """Paint the map as seen by ``camera`` (its viewport in logical px) with any painter.
         ``sync`` renders missing tiles now instead of queueing them; ``moving`` trades tile
-        smoothing for speed (frames during pans and zooms). Returns the labels drawn."""
-        painting.fill_sea(painter, camera.width, camera.height)
+        smoothing for speed (frames during pans and zooms); no label goes under the ``avoid``
+        rectangles. Returns the labels drawn."""
+        pal = self.tile_style.palette
+        painting.fill_sea(painter, camera.width, camera.height, pal)
         if self.scene is None:
             return []
         painting.draw_tiles(painter, camera, self._loader, dpr, sync=sync, track=not sync, smooth=not moving)
         if not overlays:
             return []
-        painting.draw_overlays(painter, camera, self.scene, self._overlays)
-        labels = place_labels(self.scene, camera, self._measure, dpr=dpr)
-        painting.draw_labels(painter, labels, self._label_images, dpr)
+        painting.draw_overlays(painter, camera, self.scene, self._overlays, pal)
+        labels = place_labels(self.scene, camera, self._measure, dpr=dpr, avoid=avoid)
+        painting.draw_labels(painter, labels, self._label_images, dpr, pal)
         return labels
+
+    def _covered(self) -> list[tuple[float, float, float, float]]:
+        """Where the minimap covers the map on screen: no label is placed under it."""
+        mini = self._minimap
+        if mini is None or not mini.isVisible():
+            return []
+        g = mini.geometry()
+        return [(g.x(), g.y(), g.width(), g.height())]
 
     def resizeEvent(self, event) -> None:
         self.camera.set_viewport(self.width(), self.height())
@@ -315,3 +360,16 @@ class MapCanvas(CanvasEvents, QWidget):
 
     def label_at(self, pos: QPointF) -> PlacedLabel | None:
         return label_at(self._labels, pos.x(), pos.y())
+
+
+def _at_least(bounds, span: float):
+    """``bounds`` grown around its centre to at least ``span`` on each side."""
+    x0, y0, x1, y1 = bounds
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    hw, hh = max(x1 - x0, span) / 2, max(y1 - y0, span) / 2
+    return cx - hw, cy - hh, cx + hw, cy + hh
+
+
+def palette_theme(palette: QPalette) -> str:
+    """"dark" when the window background is dark (whatever chose it: the user, the system)."""
+    return "dark" if palette.color(QPalette.ColorRole.Window).lightness() < 128 else "light"
