@@ -106,25 +106,15 @@ def _island_specs(islands, levels):
 # -- 1. opening, in a fresh process ------------------------------------------------------------------
 def _child_open(path: str) -> dict:
     """Runs in the child: launch-like start, open the map, wait for a complete frame."""
-    from PySide6.QtCore import QSettings
-
     from ideamap.app.launch import make_app
-    from ideamap.app.main_window import MainWindow
-    from ideamap.app.settings import AppSettings
 
     app = make_app([])
-    ini = Path(tempfile.mkdtemp()) / "s.ini"
-    window = MainWindow(AppSettings(QSettings(str(ini), QSettings.IniFormat)))
-    window.show()
-    app.processEvents()
+    window = _window(app)
     t_open = time.time()
     window.open_map(Path(path))
     done = _wait_complete_frame(app, window.canvas)
     heavy = {m: m in sys.modules for m in ("torch", "umap", "sentence_transformers")}
-    deadline = time.monotonic() + 60
-    while window.session.index is None and time.monotonic() < deadline:
-        app.processEvents()
-        time.sleep(0.005)
+    _wait(app, lambda: window.session.index is not None, 60)
     index_s = time.time() - t_open
     after = {m: m in sys.modules for m in ("torch", "umap")}
     return {"t_open": t_open, "t_frame": done, "heavy_at_first_frame": heavy,
@@ -145,10 +135,7 @@ def _wait_complete_frame(app, canvas, timeout: float = 30.0) -> float | None:
             stamp.append(time.time())
 
     canvas.paintEvent = paint
-    deadline = time.monotonic() + timeout
-    while not stamp and time.monotonic() < deadline:
-        app.processEvents()
-        time.sleep(0.002)
+    _wait(app, lambda: bool(stamp), timeout)
     canvas.paintEvent = original
     return stamp[0] if stamp else None
 

@@ -42,6 +42,13 @@ from tests.test_reliability_kill import (  # noqa: E402 - the harness the test u
 )
 
 
+def add_papers(folder: Path, count: int) -> int:
+    papers = sorted((REPO.parent / "shared" / "corpora" / "papers_open").glob("*.pdf"))[:count]
+    for paper in papers:
+        shutil.copy(paper, folder / paper.name)
+    return len(papers)
+
+
 def kill_point(rng: random.Random, done: int, total: int) -> dict:
     """Where to kill next: at a document count ahead of ``done``, or at a random moment."""
     whole_group = rng.random() < 0.7
@@ -60,7 +67,8 @@ def run_stage(mode: str, out: Path, source: Path, total: int, rng: random.Random
         how = kill_point(rng, done, total)
         outcome = kill_when(start(mode, out, [source]), out, **how)
         problems = check_sound(out)
-        log.append({"mode": mode, **how, **outcome, "problems": problems})
+        log.append({"mode": mode, "kill_at": how["documents"], "delay": how["delay"],
+                    "whole_group": how["whole_group"], **outcome, "problems": problems})
         print(f"  {mode:5} kill at {how} -> {outcome['documents']} docs, "
               f"{'killed' if outcome['killed'] else 'finished'}, problems: {problems or 'none'}", flush=True)
         if not outcome["killed"]:
@@ -75,15 +83,19 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=40)
     parser.add_argument("--docs", type=int, default=24)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--pdfs", type=int, default=6,
+                        help="real papers from ../shared/corpora added to the build (slow to read, so "
+                             "kills often land while readers are busy); none when it is absent")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="ideamap-kill-"))
     started = time.perf_counter()
     try:
         write_corpus(work / "first", args.docs)
+        args.pdfs_used = add_papers(work / "first", args.pdfs)
+        args.docs += args.pdfs_used
         write_corpus(work / "second", max(4, args.docs // 3), seed=1)
-        total_first = args.docs
-        total = total_first + max(4, args.docs // 3)
+        total_first, total = args.docs, total_docs(args)
         reference = work / "reference.ideamap"
         run_to_end("build", reference, [work / "first"])
         run_to_end("add", reference, [work / "second"])
@@ -104,14 +116,22 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def total_docs(args) -> int:
+    return args.docs + max(4, args.docs // 3)
+
+
 def report(args, log: list[dict], cycles: int, kills: int, mismatches: list[str], seconds: float) -> None:
     killed = [entry for entry in log if entry["killed"]]
     result = {
         "kills": kills,
         "cycles": cycles,
-        "docs_per_cycle": args.docs + max(4, args.docs // 3),
+        "docs_per_cycle": total_docs(args),
+        "real_pdfs_per_cycle": args.pdfs_used,
         "kills_of_the_build_alone": sum(1 for e in killed if not e["whole_group"]),
-        "kills_at_random_moments": sum(1 for e in killed if e["documents"] is None),
+        # children besides multiprocessing's resource tracker: reader processes at work
+        "kills_while_readers_ran": sum(1 for e in killed if e["children"] >= 2),
+        "kills_at_random_moments": sum(1 for e in killed if e["kill_at"] is None),
+        "kills_after_every_document_was_in": sum(1 for e in killed if e["documents"] in (args.docs, total_docs(args))),
         "maps_with_problems_after_a_kill": sum(1 for e in log if e["problems"]),
         "orphaned_readers": sum(len(e["orphans"]) for e in log),
         "resumed_maps_differing_from_reference": len(mismatches),

@@ -4,6 +4,10 @@ Documents are read and embedded in small batches, and each document is committed
 paragraphs and vectors in one transaction; the layout is computed once all documents are in.
 A build that is killed or cancelled therefore leaves a valid map, and running it again resumes
 with the documents it has not finished.
+
+Files are read in reader processes (ingest/isolation.py) that read ahead while a batch is
+embedded; a file that hangs or crashes its parser ends "timed out" or "crashed" and costs only
+its reader process.
 """
 
 from __future__ import annotations

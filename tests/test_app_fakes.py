@@ -106,6 +106,11 @@ class FakeCanvas(QWidget):
     def fly_to(self, x, y, zoom=None):
         self._move(x, y, zoom or max(self.camera[2], 4.0))
 
+    def fly_to_fit(self, ids):
+        self.fitted = list(ids)
+        if self.fitted:
+            self._move(0.5, 0.5, 1.0)
+
     def fly_to_island(self, level, key):
         island = next(i for i in self.scene.islands[level] if i.key == key)
         self._move(island.x, island.y, max(self.camera[2], 4.0))

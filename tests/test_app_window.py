@@ -158,6 +158,7 @@ def test_choosing_a_document_highlights_its_footprint(opened):
     item = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount()) if tree.topLevelItem(i).text(0) == "All about stars"][0]
     tree.setCurrentItem(item)
     assert sorted(w.canvas.highlight) == sorted(_ids_of(w, "stars"))  # the heading is not on the map
+    assert w.canvas.fitted == w.canvas.highlight  # the camera frames the whole footprint
     w.documents_panel.findChildren(type(w.paragraph_panel.open_button))[0].click()  # Clear highlight
     assert w.canvas.highlight == []
 

@@ -217,9 +217,22 @@ def test_fly_to_island_frames_it(qtbot, canvas):
     assert (x1 - x0) < 0.5  # zoomed in, not the whole map
 
 
+def test_fly_to_fit_frames_scattered_paragraphs(qtbot, canvas):
+    rows = [0, len(canvas.scene) // 2, len(canvas.scene) - 1]
+    canvas.fly_to(0.1, 0.1, 40.0)
+    _wait_still(qtbot, canvas)
+    canvas.fly_to_fit(canvas.scene.ids[rows])
+    _wait_still(qtbot, canvas)
+    x0, y0, x1, y1 = canvas.camera.visible_world_rect()
+    for x, y in canvas.scene.xy[rows]:
+        assert x0 <= x <= x1 and y0 <= y <= y1
+
+
 def test_minimap_moves_the_camera(qtbot, canvas):
     mini = canvas.show_minimap()
     assert mini.isVisible()
+    mini.repaint()
+    qtbot.waitUntil(mini.has_overview, timeout=5000)  # rendered off the UI thread
     qtbot.mouseClick(mini, Qt.MouseButton.LeftButton, pos=QPoint(mini.width() // 4, mini.height() // 4))
     _wait_still(qtbot, canvas)
     assert (canvas.camera.cx, canvas.camera.cy) == pytest.approx((0.25, 0.25), abs=0.01)

@@ -200,6 +200,14 @@ def test_each_bomb_ends_in_a_stated_outcome(name, bombs, outcomes):
     assert len(text) < 10_000
 
 
+def test_no_reader_grew_past_its_memory_cap(outcomes):
+    """The PDF bomb inflates to 4 GB; the reader's 2 GiB address-space cap stops it well before.
+    (Peak resident memory over every child this test process has waited for, so a loose bound.)"""
+    import resource
+
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024 < 3 * 2**30
+
+
 def test_pages_with_entity_tricks_keep_their_real_text(outcomes):
     for name in ("billion-laughs.html", "external-entity.html"):
         result, _ = outcomes[name]

@@ -3,6 +3,9 @@ in. Imported only when the first map opens, so the start screen never waits for 
 
 from __future__ import annotations
 
+import importlib
+import sys
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -13,6 +16,15 @@ class CanvasKit:
     make_canvas: Callable[[], Any]  # MapCanvas()
     # the overview for a canvas; one that the canvas parents itself stays in its corner
     make_minimap: Callable[[Any], Any] | None = None
+
+
+def prefetch_canvas() -> None:
+    """Import the canvas's numerical modules (scipy.ndimage alone takes ~0.4 s) in a background
+    thread, so opening the first map reads the file meanwhile instead of waiting for imports.
+    Only Qt-free modules: Qt classes are created in the GUI thread."""
+    if "ideamap.app.canvas.tiles" not in sys.modules:
+        threading.Thread(target=importlib.import_module, args=("ideamap.app.canvas.tiles",),
+                         name="ideamap-prefetch", daemon=True).start()
 
 
 def default_kit() -> CanvasKit:

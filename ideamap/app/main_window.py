@@ -13,7 +13,7 @@ from ideamap import __version__
 from ideamap.app import window_layout as layout
 from ideamap.app.background import Background
 from ideamap.app.build_flow import BuildFlow, map_state
-from ideamap.app.canvas_kit import CanvasKit, default_kit
+from ideamap.app.canvas_kit import CanvasKit, default_kit, prefetch_canvas
 from ideamap.app.crashlog import log_exception, unexpected_message
 from ideamap.app.dialogs import Asker
 from ideamap.app.navigation import Navigator
@@ -45,6 +45,8 @@ class MainWindow(QMainWindow):
         self._connect()
         self._restore_settings()
         self._show_start()
+        if kit is None:
+            prefetch_canvas()
 
     # -- construction ---------------------------------------------------------------------------
     def _build_ui(self) -> None:
@@ -133,9 +135,9 @@ class MainWindow(QMainWindow):
     def _load_session(self, path: Path) -> MapSession:
         from ideamap.store.mapfile import MapStore
 
-        self._ensure_canvas()
-        store = MapStore.open(path)
+        store = MapStore.open(path)  # first: it reads the file while the canvas modules import
         try:
+            self._ensure_canvas()
             return MapSession(store, self._kit.scene_from_store(store))
         except BaseException:
             store.close()
@@ -226,6 +228,7 @@ class MainWindow(QMainWindow):
             return
         ids = [pid for pid in self.session.store.document_paragraph_ids(doc_id) if self.session.position(pid)]
         self.canvas.set_highlight(ids)
+        self.canvas.fly_to_fit(ids)  # a document is often spread over several islands
         self.left_tabs.setCurrentWidget(self.documents_panel)
         self.documents_panel.select_document(doc_id)
         doc = self.session.document(doc_id)

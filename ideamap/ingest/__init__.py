@@ -177,7 +177,21 @@ def _tidy(path: Path, result: ReadResult) -> ReadResult:
     if result.status is FileStatus.DONE and not result.paragraphs:
         result.status = FileStatus.EMPTY
         result.reason = result.reason or "No text found in this file."
+    if result.status is not FileStatus.DONE and not result.reason:
+        result.reason = _FALLBACK_REASONS.get(result.status, "This file could not be read.")
     return result
+
+
+# Every outcome but DONE carries a reason; these stand in where a reader gave none.
+_FALLBACK_REASONS = {
+    FileStatus.PARTIAL: "Only part of this file could be read.",
+    FileStatus.ENCRYPTED: "This file is password-protected.",
+    FileStatus.NO_TEXT: "This file has no text to read (it may be scanned images).",
+    FileStatus.INVALID: "This is not a valid file of its type (it may be damaged).",
+    FileStatus.EMPTY: "No text found in this file.",
+    FileStatus.TOO_LARGE: "This file is too large to read.",
+    FileStatus.CRASHED: "The reader failed on this file.",
+}
 
 
 def _cut_overlong(paragraph: ParagraphDraft) -> list[ParagraphDraft]:

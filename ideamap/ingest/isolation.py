@@ -238,7 +238,10 @@ class IsolatedReader:
 
     def _dispatch(self, board: "_Board", index: int, key: Hashable, path: Path) -> None:
         for _ in range(3):
-            worker = self._idle_worker(board)
+            try:
+                worker = self._idle_worker(board)
+            except OSError:  # no process could be started (the system is out of them)
+                break
             try:
                 worker.submit(index, key, path)
                 return
@@ -295,12 +298,15 @@ class IsolatedReader:
     def _give_up(self, worker: _Worker, board: "_Board", *, ran_out: bool) -> None:
         """A reader that died or ran past its limit: its file gets a stated outcome, the
         reader is replaced on demand."""
+        job = worker.job
+        if job is not None:
+            # The exit code is read before the reader is stopped: a reader that just died
+            # must not be reported as killed.
+            path = job[2]
+            result = timed_out(path, self.limits.timeout_s) if ran_out else crashed(path, worker.exit_code())
         self._retire(worker)
-        if worker.job is None:
-            return
-        index, key, path = worker.job
-        result = timed_out(path, self.limits.timeout_s) if ran_out else crashed(path, worker.exit_code())
-        board.post(index, (key, result))
+        if job is not None:
+            board.post(job[0], (job[1], result))
 
     def _retire(self, worker: _Worker) -> None:
         worker.stop()

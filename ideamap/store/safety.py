@@ -68,10 +68,21 @@ def check_file(path: Path) -> None:
     if not header.startswith(SQLITE_MAGIC) or len(header) < _HEADER_BYTES:
         raise MapFileError(f"{path.name} is not an ideamap map (it is not an SQLite file).")
     page_size = _page_size(header)
-    if page_size is None or size % page_size:
+    if page_size is None:
+        raise MapFileError(f"{path.name} is damaged (its header names no valid page size).")
+    if _has_wal(path):
+        return  # pages may still sit in the write-ahead log (a build was killed mid-checkpoint)
+    if size % page_size:
         raise MapFileError(f"{path.name} is damaged (its size does not fit its page size).")
     if size < _declared_pages(header) * page_size:
         raise MapFileError(f"{path.name} is cut short: it is smaller than it says it is (an interrupted copy?).")
+
+
+def _has_wal(path: Path) -> bool:
+    try:
+        return Path(f"{path}-wal").stat().st_size > 0
+    except OSError:
+        return False
 
 
 def _page_size(header: bytes) -> int | None:

@@ -212,6 +212,17 @@ class MapCanvas(CanvasEvents, QWidget):
         target.fit(_at_least(bounds, typical), margin=0.12)
         self.fly_to(target.cx, target.cy, target.zoom)
 
+    def fly_to_fit(self, paragraph_ids) -> None:
+        """Frame these paragraphs (a document's footprint), however spread out they are."""
+        rows = self._rows(paragraph_ids)
+        if len(rows) == 0:
+            return
+        xy = self.scene.xy[rows]
+        (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+        target = self.camera.copy()
+        target.fit(_at_least((x0, y0, x1, y1), 2 * self.scene.island_radius[-1]), margin=0.1)
+        self.fly_to(target.cx, target.cy, target.zoom)
+
     def center_on(self, x: float, y: float, zoom: float | None = None) -> None:
         """Move the camera at once (no animation), e.g. while dragging on the minimap."""
         self._anim.stop()
