@@ -28,6 +28,8 @@ test: setup
 bench: setup
 	$(BIN)/python benchmarks/bench_embed.py
 	$(BIN)/python benchmarks/bench_build.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_canvas.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_app.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

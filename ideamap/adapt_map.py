@@ -158,7 +158,7 @@ def _train_progress(progress: ProgressFn):
     def report(status: TrainStatus) -> None:
         left = int(round(status.seconds_left))
         detail = f"loss {status.loss:.2f}, {left // 60}:{left % 60:02d} left"
-        progress("train", status.step, status.total_steps, detail)
+        progress("train", status.step, status.expected_steps, detail)
 
     return report
 

@@ -161,7 +161,7 @@ def _print_failed(failed) -> None:
     if failed:
         click.echo(f"{len(failed)} file(s) not on the map:")
         for path, status, reason in failed:
-            click.echo(f"  {Path(path).name} [{status}]: {reason}")
+            click.echo(f"  {_plain(Path(path).name)} [{_plain(status)}]: {_plain(reason)}")
 
 
 # -- looking at a map -------------------------------------------------------------------------------
@@ -183,12 +183,12 @@ def info(map_path, as_json):
         data = asdict(map_info(store))
 
     def text(d):
-        click.echo(f"Map: {d['path']}")
+        click.echo(f"Map: {_plain(d['path'])}")
         click.echo(f"Documents: {d['n_documents']}   Paragraphs: {d['n_paragraphs']} ({d['n_mapped']} on the map)")
         levels = " / ".join(str(n) for n in d["n_islands_per_level"]) or "none yet"
         click.echo(f"Islands per level (regions / islands / bays): {levels}")
         click.echo(f"Sea (unclustered): {d['sea_share']:.1%}")
-        click.echo(f"Encoder: {d['model_id'] or 'none yet'}")
+        click.echo(f"Encoder: {_plain(d['model_id']) or 'none yet'}")
         _print_failed(d["failed"])
 
     _emit(data, as_json, text)
@@ -212,8 +212,8 @@ def islands(map_path, as_json):
     def text(nodes, depth=0):
         for node in nodes:
             pad = "  " * depth
-            click.echo(f"{pad}{level_name(node['level']).title()} «{node['label']}» ({node['size']} paragraphs)")
-            click.echo(f"{pad}  terms: {', '.join(node['terms'][:8])}")
+            click.echo(f"{pad}{level_name(node['level']).title()} «{_plain(node['label'])}» ({node['size']} paragraphs)")
+            click.echo(f"{pad}  terms: {_plain(', '.join(map(str, node['terms'][:8])))}")
             for ex in node["exemplars"][:3] if depth == 0 else node["exemplars"][:1]:
                 click.echo(f"{pad}  e.g. [{ex['id']}] {_clip(ex['text'], 100)}")
             text(node["children"], depth + 1)
@@ -344,12 +344,18 @@ def _print_paragraph_rows(rows) -> None:
     for row in rows:
         where = Path(row["document"]).name + (f", p. {row['page']}" if row.get("page") else "")
         score = f"{row['similarity']:.3f}" if row.get("similarity") is not None else "keyword"
-        click.echo(f"[{row['id']}] {score}  {where}")
+        click.echo(f"[{row['id']}] {score}  {_plain(where)}")
         click.echo(f"    {_clip(row['text'], 200)}")
 
 
+def _plain(text) -> str:
+    """Text from a map, safe to print: a map from a stranger could hold terminal escape
+    sequences (retitling the window, writing the clipboard) in its titles, paths or labels."""
+    return "".join(c if c.isprintable() or c == " " else "?" for c in str(text))
+
+
 def _clip(text: str, n: int) -> str:
-    text = " ".join(text.split())
+    text = _plain(" ".join(text.split()))
     return text if len(text) <= n else text[: n - 1] + "…"
 
 

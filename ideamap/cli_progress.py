@@ -32,6 +32,8 @@ class StageBars:
             bar = tqdm(total=total or None, desc=STAGE_TITLES.get(stage, stage), unit="", file=sys.stderr,
                        leave=stage != "embed", dynamic_ncols=True)
             self.bars[stage] = bar
+        elif total and bar.total != total:
+            bar.total = total  # e.g. adapting: the time budget revises the expected steps
         bar.n = done
         bar.set_postfix_str(detail[:40], refresh=False)
         bar.refresh()

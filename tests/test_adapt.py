@@ -37,7 +37,7 @@ TOPICS = {
                 ["the bond portfolio", "a basket of index funds", "the quarterly earnings", "the mortgage book",
                  "a position in copper futures"]),
 }
-FAST = TrainParams(batch_size=8, max_seq_length=32, max_steps=24)
+FAST = TrainParams(batch_size=8, max_seq_length=32, epochs=3, max_steps=24)
 
 
 def sentences_for(topic: str) -> list[str]:

@@ -148,6 +148,18 @@ def test_cli_says_why_a_map_is_refused(good_map, tmp_path):
         assert "Error:" in result.output and "triggers" in result.output
 
 
+def test_texts_from_a_map_cannot_drive_the_terminal(good_map, tmp_path):
+    escape = "\x1b]0;owned\x07\x1b[2J"
+    path = craft(good_map, tmp_path, "UPDATE documents SET status = 'invalid', reason = ? WHERE id = 1",
+                 params=(f"bad file {escape}",))
+    shown = CliRunner().invoke(cli, ["info", str(path)]).output
+    assert "bad file" in shown and "\x1b" not in shown
+    path = craft(good_map, tmp_path, f'CREATE TABLE "x{escape}" (a)')
+    with pytest.raises(MapFileError) as refused:
+        MapStore.open(path)
+    assert "\x1b" not in str(refused.value)
+
+
 def test_valid_map_opened_for_viewing_is_not_changed(good_map, tmp_path):
     path = tmp_path / "copy.ideamap"
     shutil.copy(good_map, path)

@@ -227,7 +227,7 @@ def laid_out(map_path: Path) -> bool:
 @pytest.mark.slow
 def test_killed_build_and_add_resume_to_the_same_map(tmp_path):
     first = write_corpus(tmp_path / "first", 14)
-    second = write_corpus(tmp_path / "second", 6, seed=1)
+    write_corpus(tmp_path / "second", 6, seed=1)
     reference = tmp_path / "reference.ideamap"
     run_to_end("build", reference, [tmp_path / "first"])
     run_to_end("add", reference, [tmp_path / "second"])

@@ -52,6 +52,10 @@ class TrainParams:
     deletion_ratio: float = 0.6
     epochs: int = 1
     max_steps: int = 0  # 0: no cap besides epochs and the time budget
+    # Share of the run (by steps and by time) during which only the decoder's own new weights
+    # (cross-attention, LM head) learn: their random start otherwise sends noise into the
+    # pre-trained encoder.
+    decoder_warmup: float = 0.0
     seed: int = 42
 
 
@@ -60,9 +64,16 @@ class TrainStatus:
     """What a progress callback gets after each optimisation step."""
 
     step: int
-    total_steps: int
+    total_steps: int  # planned (epochs x batches); the time budget may end the run sooner
     loss: float  # mean over the last few steps (single steps are noisy)
     seconds_left: float
+    elapsed: float
+
+    @property
+    def expected_steps(self) -> int:
+        """The steps this run will likely make: the planned ones, or fewer by the time budget."""
+        rate = self.step / self.elapsed if self.elapsed > 0 else 0.0
+        return min(self.total_steps, self.step + int(round(self.seconds_left * rate)))
 
 
 @dataclass
@@ -159,13 +170,16 @@ def train_tsdae(
     rng = np.random.default_rng(params.seed)
     losses: list[float] = []
     loss_fn.train()
+    _freeze(model, params.decoder_warmup > 0)
     for step, rows in enumerate(batches, 1):
         if cancel is not None and cancel():
             raise Cancelled("Adapting the encoder was cancelled; the map is unchanged.")
+        if params.decoder_warmup > 0 and not stop.within(params.decoder_warmup, step):
+            _freeze(model, False)
         batch = [sentences[i] for i in rows]
         losses.append(_step(model, loss_fn, optimizer, batch, rng, params.deletion_ratio))
         if progress is not None:
-            progress(TrainStatus(step, len(batches), _recent(losses), stop.seconds_left(step)))
+            progress(TrainStatus(step, len(batches), _recent(losses), stop.seconds_left(step), stop.elapsed()))
         if stop.reached():
             break
     model.max_seq_length = window  # the saved encoder embeds with its full window again
@@ -226,6 +240,12 @@ def _step(model, loss_fn, optimizer, batch: list[str], rng, ratio: float) -> flo
     return float(loss.detach())
 
 
+def _freeze(model, frozen: bool) -> None:
+    """(Un)freeze the encoder; tied decoder layers are the same tensors, so they follow."""
+    for param in model.parameters():
+        param.requires_grad_(not frozen)
+
+
 def _recent(losses: list[float], n: int = 20) -> float:
     return float(np.mean(losses[-n:])) if losses else float("nan")
 
@@ -244,6 +264,10 @@ class _Budget:
 
     def reached(self) -> bool:
         return self.elapsed() >= self.seconds
+
+    def within(self, share: float, step: int) -> bool:
+        """Whether the run is still in its first ``share`` (of the steps and of the time)."""
+        return step <= share * self.total_steps and self.elapsed() < share * self.seconds
 
     def seconds_left(self, step: int) -> float:
         elapsed = self.elapsed()

@@ -156,7 +156,7 @@ def _compare(entries, expected, name: str) -> None:
                      if ("table", t, normalise_sql(sql)) in entries}
     extra = actual_names - expected_names - allowed_extra
     if extra:
-        listed = ", ".join(sorted(entry for _, entry in extra)[:5])
+        listed = ", ".join(sorted(_shown(entry) for _, entry in extra)[:5])
         raise MapFileError(f"{name} contains parts an ideamap map does not have ({listed}), so it was not opened.")
     missing = expected_names - actual_names
     if missing:
@@ -164,8 +164,13 @@ def _compare(entries, expected, name: str) -> None:
         raise MapFileError(f"{name} is missing parts of a map: {listed}.")
     changed = {e[1] for e in entries - expected if ("table", e[1]) not in allowed_extra}
     if changed:
-        listed = ", ".join(sorted(changed)[:5])
+        listed = ", ".join(sorted(_shown(entry) for entry in changed)[:5])
         raise MapFileError(f"{name} is not laid out as an ideamap map ({listed} differ), so it was not opened.")
+
+
+def _shown(entry: str) -> str:
+    """A name from the file, safe to print (no terminal escapes) and short."""
+    return "".join(c if c.isprintable() else "?" for c in entry)[:40]
 
 
 _QUOTES = re.compile(r"[\"'`\[\]]")
