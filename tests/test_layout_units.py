@@ -187,3 +187,23 @@ def test_importing_layout_does_not_import_umap():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_people_named_as_speakers_are_not_topic_terms():
+    from ideamap.layout.labels import person_names
+
+    texts = [
+        "niko: I think the borrow checker should accept this",
+        "Niko: agreed, the borrow checker change is small",
+        "As Niko said, the borrow checker needs a proposal",
+        "@josh wrote the proposal for the borrow checker",
+        "@josh: can you review the proposal",
+        "Proposal: accept the borrow checker change",
+        "Proposal: defer the RFC",
+        "The proposal was discussed; the proposal needs an RFC",
+        "RFC: the RFC process for the proposal",
+        "RFC: another RFC",
+    ]
+    names = person_names(texts)
+    assert {"niko", "josh"} <= names
+    assert "proposal" not in names and "rfc" not in names and "borrow" not in names

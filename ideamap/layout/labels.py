@@ -23,7 +23,15 @@ _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 # "nikomatsakis: I think ..." in notes and transcripts: the speaker is not the topic (on the
 # meeting notes 37% of paragraphs began so, and names topped many labels).
 # The pattern also matches after a bullet, since a paragraph can hold a list of turns.
-_SPEAKER = re.compile(r"(?:^\s*|(?<=\s)[-*>]\s+)[-*>]*\s*[*_]*@?[\w.-]{2,24}[*_]*\s*:[*_]*\s+")
+_SPEAKER = re.compile(r"(?:^\s*|(?<=\s)[-*>]\s+)[-*>]*\s*[*_]*@?([\w.-]{2,24})[*_]*\s*:[*_]*\s+")
+_MENTION = re.compile(r"(?<![\w.])@([\w-]{2,24})")
+# A word that opens a turn ("niko: ...") or is @mentioned at least twice is taken for a person's
+# name when at least NAME_SHARE of its uses are such, or when it is capitalised mid-sentence
+# (a proper noun: "as Niko said") at least CAPITALISED_SHARE of the time. "Proposal: ..." stays
+# a word: mostly prose and lower case.
+NAME_SHARE = 0.5
+CAPITALISED_SHARE = 0.7
+_MID_SENTENCE_WORD = re.compile(r"(?<=[\w,;)] )([^\W\d_][\w-]+)")
 # Words English stop lists miss that carry no topic: talk fillers, hedges, placeholder names.
 FILLER_WORDS = frozenset(
     """
@@ -44,7 +52,7 @@ def params() -> dict:
     return {
         "method": "c-TF-IDF",
         "ngram_range": [1, 2],
-        "stop_words": "sklearn english + filler words",
+        "stop_words": "sklearn english + filler words + people's names (words used mostly as speaker/@mention)",
         "filler_words": sorted(FILLER_WORDS),
         "token_pattern": TOKEN_PATTERN,
         "binary_counts": True,
@@ -61,14 +69,40 @@ def clean(text: str) -> str:
     return _URL.sub(" ", text)
 
 
+def person_names(texts: list[str]) -> frozenset[str]:
+    """Words used mostly as speakers or @mentions: people, not topics. Stripping the leading
+    speaker is not enough, since the same names recur inside turns ("as niko said")."""
+    from collections import Counter
+
+    as_name: Counter = Counter()
+    for text in texts:
+        for match in (*_SPEAKER.finditer(text), *_MENTION.finditer(text)):
+            as_name[match.group(1).lower()] += 1
+    if not as_name:
+        return frozenset()
+    words = Counter(w.lower() for t in texts for w in re.findall(TOKEN_PATTERN, t))
+    mid: Counter = Counter()
+    capitalised: Counter = Counter()
+    for text in texts:
+        for word in _MID_SENTENCE_WORD.findall(text):
+            mid[word.lower()] += 1
+            capitalised[word.lower()] += word[0].isupper() and not word.isupper()  # not acronyms
+    return frozenset(
+        name for name, n in as_name.items()
+        if n >= 2 and (n >= NAME_SHARE * words[name]
+                       or (mid[name] >= 3 and capitalised[name] >= CAPITALISED_SHARE * mid[name]))
+    )
+
+
 def term_matrix(texts: list[str]):
-    """(n, V) sparse term counts (uni- and bigrams, English stop words removed) and the vocabulary."""
+    """(n, V) sparse term counts (uni- and bigrams, English stop words and people's names
+    removed) and the vocabulary."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
     # Words seen in a single paragraph are noise for a label; tiny maps keep everything.
     min_df = 2 if len(texts) >= 20 else 1
     vec = CountVectorizer(
-        stop_words=sorted(ENGLISH_STOP_WORDS | FILLER_WORDS),
+        stop_words=sorted(ENGLISH_STOP_WORDS | FILLER_WORDS | person_names(texts)),
         ngram_range=(1, 2),
         token_pattern=TOKEN_PATTERN,
         min_df=min_df,
