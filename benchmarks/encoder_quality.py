@@ -103,12 +103,11 @@ def split_docs(docs: list[dict], share: float, seed: int) -> np.ndarray:
     return np.array(sorted(held))
 
 
-def train(texts: list[str], minutes: float, max_steps: int) -> tuple[str, dict]:
-    from ideamap.embed.adapt import TrainParams, provenance_record, save_encoder, train_tsdae, training_sentences
+def train(texts: list[str], minutes: float, params) -> tuple[str, dict]:
+    from ideamap.embed.adapt import provenance_record, save_encoder, train_tsdae, training_sentences
     from ideamap.embed.encoder import DEFAULT_MODEL_ID, model_path
 
     sentences = training_sentences(texts)
-    params = TrainParams(max_steps=max_steps)
     last = [0.0]
 
     def show(status):
@@ -176,6 +175,9 @@ def main() -> None:
     parser.add_argument("--corpus", choices=["meeting_notes", "papers"], default="meeting_notes")
     parser.add_argument("--minutes", type=float, default=10.0, help="training budget")
     parser.add_argument("--max-steps", type=int, default=0)
+    parser.add_argument("--learning-rate", type=float, default=3e-5)
+    parser.add_argument("--decoder-warmup", type=float, default=0.0, help="see TrainParams.decoder_warmup")
+    parser.add_argument("--out", type=Path, help="JSON file (default: results/encoder_quality[_papers].json)")
     parser.add_argument("--held-out", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
@@ -183,6 +185,7 @@ def main() -> None:
         sys.exit("../shared/corpora is absent: this benchmark needs its labelled files.")
 
     from ideamap.adapt_map import verdict
+    from ideamap.embed.adapt import TrainParams
     from ideamap.embed.encoder import DEFAULT_MODEL_ID, load_encoder
 
     docs = meeting_notes_docs() if args.corpus == "meeting_notes" else papers_docs()
@@ -193,7 +196,9 @@ def main() -> None:
     print(f"{len(docs)} documents, {len(data['texts'])} paragraphs; held out {len(held_docs)} documents "
           f"({len(held)} paragraphs)", flush=True)
 
-    model_id, training = train([data["texts"][i] for i in trained], args.minutes, args.max_steps)
+    params = TrainParams(max_steps=args.max_steps, learning_rate=args.learning_rate,
+                         decoder_warmup=args.decoder_warmup)
+    model_id, training = train([data["texts"][i] for i in trained], args.minutes, params)
     print(f"trained: {training}", flush=True)
     results = {}
     for name, mid in (("default", DEFAULT_MODEL_ID), ("adapted", model_id)):
@@ -204,7 +209,8 @@ def main() -> None:
         print(name, json.dumps(results[name], indent=1), flush=True)
     report = summarise(args, docs, data, held_docs, held, training, results, verdict)
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / ("encoder_quality.json" if args.corpus == "meeting_notes" else f"encoder_quality_{args.corpus}.json")
+    out = args.out or RESULTS / ("encoder_quality.json" if args.corpus == "meeting_notes"
+                                 else f"encoder_quality_{args.corpus}.json")
     out.write_text(json.dumps(report, indent=2, default=float))
     print(json.dumps(report["verdict"], indent=2))
     print(f"saved {out}")
@@ -221,7 +227,8 @@ def summarise(args, docs, data, held_docs, held, training, results, verdict) -> 
         "corpus": f"shared/corpora/{args.corpus}",
         "documents": len(docs), "paragraphs": len(data["texts"]),
         "held_out_documents": len(held_docs), "held_out_paragraphs": int(len(held)),
-        "minutes": args.minutes, "seed": args.seed, "training": training, "results": results,
+        "minutes": args.minutes, "seed": args.seed, "learning_rate": args.learning_rate,
+        "decoder_warmup": args.decoder_warmup, "training": training, "results": results,
         "verdict": {
             "labelled_held_out_says_adapted_is_better": bool(labelled_better),
             "label_free_check_keeps_adapted": bool(proxy_keep), "label_free_check": why,
