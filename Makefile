@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup run test bench demo clean
+.PHONY: setup run test bench clean
 
 setup: $(STAMP)
 
@@ -30,6 +30,7 @@ bench: setup
 	$(BIN)/python benchmarks/bench_build.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_canvas.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_app.py
+	$(BIN)/python benchmarks/bench_index.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
