@@ -170,12 +170,12 @@ def train_tsdae(
     rng = np.random.default_rng(params.seed)
     losses: list[float] = []
     loss_fn.train()
-    _freeze(model, params.decoder_warmup > 0)
+    warming = _freeze(model, params.decoder_warmup > 0)
     for step, rows in enumerate(batches, 1):
         if cancel is not None and cancel():
             raise Cancelled("Adapting the encoder was cancelled; the map is unchanged.")
-        if params.decoder_warmup > 0 and not stop.within(params.decoder_warmup, step):
-            _freeze(model, False)
+        if warming and not stop.within(params.decoder_warmup, step):
+            warming = _freeze(model, False)
         batch = [sentences[i] for i in rows]
         losses.append(_step(model, loss_fn, optimizer, batch, rng, params.deletion_ratio))
         if progress is not None:
@@ -185,10 +185,14 @@ def train_tsdae(
     model.max_seq_length = window  # the saved encoder embeds with its full window again
     model.eval()
     seen = min(len(losses) * params.batch_size, len(sentences) * params.epochs)
-    stopped_by = "time budget" if stop.reached() and len(losses) < len(batches) else (
-        "max_steps" if params.max_steps and len(losses) == params.max_steps else "epochs")
     return TrainResult(model, len(losses), seen, stop.elapsed(), losses[0] if losses else float("nan"),
-                       _recent(losses), stopped_by, losses)
+                       _recent(losses), _stopped_by(len(losses), len(batches), params), losses)
+
+
+def _stopped_by(steps: int, planned: int, params: TrainParams) -> str:
+    if steps < planned:
+        return "time budget"
+    return "max_steps" if params.max_steps and steps == params.max_steps else "epochs"
 
 
 def _model_and_loss(base_dir: Path):
@@ -240,10 +244,11 @@ def _step(model, loss_fn, optimizer, batch: list[str], rng, ratio: float) -> flo
     return float(loss.detach())
 
 
-def _freeze(model, frozen: bool) -> None:
+def _freeze(model, frozen: bool) -> bool:
     """(Un)freeze the encoder; tied decoder layers are the same tensors, so they follow."""
     for param in model.parameters():
         param.requires_grad_(not frozen)
+    return frozen
 
 
 def _recent(losses: list[float], n: int = 20) -> float:
