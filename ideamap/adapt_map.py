@@ -28,6 +28,8 @@ from ideamap.store.mapfile import MapStore
 
 KEEP_IF_NOT_WORSE = "if-not-worse"
 KEEP_ALWAYS = "always"
+# The training time budget the app offers (the CLI's --minutes default is the same).
+DEFAULT_MINUTES = 10.0
 
 
 @dataclass

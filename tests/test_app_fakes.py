@@ -190,6 +190,8 @@ class ScriptedAsker:
         self.new_or_add_answer = "new"
         self.export_to = None
         self.folder = None
+        self.minutes = 1.0  # the answer to "how many minutes of training?"; None cancels
+        self.minutes_asked: list[float] = []  # the defaults offered
         self.errors: list[tuple[str, str]] = []
         self.infos: list[tuple[str, str]] = []
 
@@ -210,6 +212,10 @@ class ScriptedAsker:
 
     def new_or_add(self, map_name):
         return self.new_or_add_answer
+
+    def adapt_minutes(self, default):
+        self.minutes_asked.append(default)
+        return self.minutes
 
     def confirm(self, title, text):
         return True
@@ -241,3 +247,46 @@ def polite_job(spec, queue, cancel_event):
 
 def failing_job(spec, queue, cancel_event):
     queue.put(("failed", "No files found in the paths given."))
+
+
+# -- stand-in adapt jobs ------------------------------------------------------------------------
+def _train_steps(spec, queue, cancel_event, steps: int, pause: float) -> bool:
+    """Training progress as adapt_map reports it; False when cancelled (after saying so)."""
+    for n in range(1, steps + 1):
+        if cancel_event.is_set():
+            queue.put(("done", {"map_path": spec.map_path, "cancelled": True, "files_failed": []}))
+            return False
+        left = int((steps - n) * pause)
+        queue.put(("progress", "train", n, steps, f"loss {6 - n / steps:.2f}, {left // 60}:{left % 60:02d} left"))
+        time.sleep(pause)
+    return True
+
+
+ADAPT_CHECK = {"paragraphs": 40, "documents": 3, "halved": 10, "baseline_id": "test-model",
+               "baseline_document_agreement": 0.5, "adapted_document_agreement": 0.625,
+               "baseline_split_half_mrr": 0.3, "adapted_split_half_mrr": 0.35}
+
+
+def adapt_kept_job(spec, queue, cancel_event):
+    """A short adaptation that helped (the map file itself is left alone)."""
+    if _train_steps(spec, queue, cancel_event, 5, 0.02):
+        queue.put(("done", {"map_path": spec.map_path, "kept": True, "model_id": "adapted-abc123",
+                            "paragraphs_embedded": 12, "check": ADAPT_CHECK, "minutes": spec.minutes,
+                            "message": "The map now uses the adapted encoder adapted-abc123."}))
+
+
+def adapt_not_kept_job(spec, queue, cancel_event):
+    if _train_steps(spec, queue, cancel_event, 3, 0.02):
+        queue.put(("done", {"map_path": spec.map_path, "kept": False, "check": ADAPT_CHECK,
+                            "message": "Adaptation did not help on held-out documents (…); the map keeps "
+                                       "its encoder (test-model)."}))
+
+
+def adapt_slow_job(spec, queue, cancel_event):
+    """Trains for a long time, stopping politely once cancelled."""
+    _train_steps(spec, queue, cancel_event, 1000, 0.05)
+
+
+def adapt_too_little_text_job(spec, queue, cancel_event):
+    queue.put(("failed", "This map has 12 distinct sentences to learn from; adapting the encoder needs "
+                         "at least 200. The map is unchanged."))

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 
 from ideamap.app.build_job import JobOutcome, JobSpec, run_job
 from ideamap.app.build_runner import BuildRunner
-from ideamap.app.panels.progress_dialog import BuildProgressDialog
+from ideamap.app.panels.progress_dialog import CANCELLING_KEPT, BuildProgressDialog
 from ideamap.app.text import count_words
 from ideamap.errors import IdeamapError
 
@@ -43,11 +43,15 @@ def map_state(path: Path) -> str:
 
 
 class BuildFlow(QObject):
+    busyChanged = Signal(bool)  # a worker job started (True) or ended (False)
+
     def __init__(self, window):
         super().__init__(window)
         self.w = window
         self.runner: BuildRunner | None = None
         self.dialog: BuildProgressDialog | None = None
+        self._on_finished = self._finished
+        self._cancelling_text = CANCELLING_KEPT
         self.job_target = run_job  # what the worker process runs (tests substitute a stand-in)
 
     @property
@@ -120,7 +124,9 @@ class BuildFlow(QObject):
         self.start(JobSpec("demo", str(demo_map_path())), "Making the demo map (about a minute, once)")
 
     # -- running --------------------------------------------------------------------------------
-    def start(self, spec: JobSpec, title: str) -> bool:
+    def start(self, spec: JobSpec, title: str, *, on_finished=None, cancelling_text: str = "") -> bool:
+        """Run ``spec`` in the worker with a progress dialog; ``on_finished(outcome)`` reports
+        the outcome (default: a build's summary, then the map opens). One job at a time."""
         if self.running:
             self.w.ask.info("A build is running", "Wait for the current build to finish, or cancel it first.")
             return False
@@ -129,21 +135,30 @@ class BuildFlow(QObject):
         self.runner = BuildRunner(spec, self, target=self.job_target)
         self.dialog = BuildProgressDialog(title, self.w)
         self.runner.progressed.connect(self.dialog.update_state)
-        self.runner.finished.connect(self._finished)
+        self._on_finished = on_finished or self._finished
+        self._cancelling_text = cancelling_text or CANCELLING_KEPT
+        self.runner.finished.connect(self._job_ended)
         self.dialog.cancelRequested.connect(self.cancel)
         self.runner.start()
         self.dialog.show()
+        self.busyChanged.emit(True)
         return True
 
     def cancel(self) -> None:
         if self.running:
-            self.dialog.show_cancelling()
+            self.dialog.show_cancelling(self._cancelling_text)
             self.runner.cancel()
 
     def shutdown(self) -> None:
         """The window is closing: stop the worker (blocks for at most a few seconds)."""
         if self.running:
             self.runner.shutdown()
+
+    def _job_ended(self, outcome: JobOutcome) -> None:
+        try:
+            self._on_finished(outcome)
+        finally:
+            self.busyChanged.emit(False)
 
     def _finished(self, outcome: JobOutcome) -> None:
         spec = self.runner.spec

@@ -1,4 +1,5 @@
-"""The build worker process: reading, embedding and layout run here, never in the UI process.
+"""The build worker process: reading, embedding, layout and adapting the encoder run here, never
+in the UI process.
 
 Qt-free on purpose: the process is started with the 'spawn' method, so it imports only this
 module and the pipeline, not Qt. It talks to the app through a multiprocessing Queue of plain
@@ -21,9 +22,10 @@ CRASHED = "crashed"  # (CRASHED, readable message with the log file's path)
 
 @dataclass(frozen=True)
 class JobSpec:
-    kind: str  # "build" (new map), "add" (files into an existing map) or "demo"
+    kind: str  # "build" (new map), "add" (files into an existing map), "demo" or "adapt"
     map_path: str
     paths: tuple[str, ...] = ()
+    minutes: float = 0.0  # "adapt" only: the training time budget
 
 
 @dataclass
@@ -42,7 +44,7 @@ class JobOutcome:
 def run_job(spec: JobSpec, queue, cancel_event) -> None:
     """Process entry point. Never raises: every ending is reported through ``queue``."""
     _prepare_environment()
-    from ideamap.errors import IdeamapError
+    from ideamap.errors import Cancelled, IdeamapError
 
     def progress(stage: str, done: int, total: int, detail: str = "") -> None:
         queue.put((PROGRESS, stage, int(done), int(total), str(detail)))
@@ -50,22 +52,27 @@ def run_job(spec: JobSpec, queue, cancel_event) -> None:
     try:
         report = _run(spec, progress, cancel_event.is_set)
         queue.put((DONE, report))
+    except Cancelled as exc:
+        queue.put((DONE, {"map_path": spec.map_path, "cancelled": True, "message": str(exc), "files_failed": []}))
     except IdeamapError as exc:
         queue.put((FAILED, str(exc)))
     except BaseException as exc:  # noqa: BLE001 - the app must get a message, whatever happened
         from ideamap.app.crashlog import log_exception, unexpected_message
 
         log = log_exception(exc, f"build worker {spec}")
-        queue.put((CRASHED, unexpected_message(exc, "building the map", log)))
+        doing = "adapting the encoder" if spec.kind == "adapt" else "building the map"
+        queue.put((CRASHED, unexpected_message(exc, doing, log)))
 
 
 def _prepare_environment() -> None:
     # No model hub is reachable, and a user's app must never try one.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from ideamap.app.crashlog import enable_fault_log
     from ideamap.paths import configure_numba_cache
 
     configure_numba_cache()
+    enable_fault_log()  # a native crash in torch, UMAP or a parser leaves a trace
     try:
         # A lower priority keeps the window responsive while the build uses every core.
         os.nice(5)
@@ -85,6 +92,10 @@ def _run(spec: JobSpec, progress, cancel) -> dict:
         from ideamap.demo import ensure_demo_map
 
         return _demo_report(ensure_demo_map(progress=progress))
+    elif spec.kind == "adapt":
+        from ideamap.adapt_map import adapt_map
+
+        report = adapt_map(Path(spec.map_path), minutes=spec.minutes, progress=progress, cancel=cancel)
     else:
         raise ValueError(f"unknown job kind {spec.kind!r}")
     return asdict(report)

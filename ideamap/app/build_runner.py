@@ -16,12 +16,26 @@ import time
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ideamap.app.build_job import CRASHED, DONE, FAILED, PROGRESS, JobOutcome, JobSpec, run_job
+from ideamap.app.adapt_progress import AdaptProgressState
 from ideamap.app.progress_state import ProgressState
 
 POLL_MS = 100
 MAX_MESSAGES_PER_TICK = 200
 CANCEL_GRACE_S = 1.2  # polite stop first; well inside the 2 s users are promised
 STOPPED_KEPT = "Stopped. Documents finished so far are kept; build again to resume."
+STOPPED_UNCHANGED = "Stopped. The map is unchanged."
+
+
+def stopped_message(kind: str) -> str:
+    return STOPPED_UNCHANGED if kind == "adapt" else STOPPED_KEPT
+
+
+def _vanished_message(kind: str, code) -> str:
+    if kind == "adapt":
+        return (f"Adapting the encoder stopped unexpectedly (exit code {code}), perhaps for lack of "
+                "memory. The map is unchanged.")
+    return (f"The build stopped unexpectedly (exit code {code}), perhaps for lack of memory. "
+            "Documents finished so far are kept; build again to resume.")
 
 
 class BuildRunner(QObject):
@@ -32,7 +46,8 @@ class BuildRunner(QObject):
         super().__init__(parent)
         self.spec = spec
         self._target = target  # the function the worker runs (tests pass a stand-in)
-        self.state = ProgressState()
+        self.state = AdaptProgressState() if spec.kind == "adapt" else ProgressState()
+        self._stopped = stopped_message(spec.kind)
         self._ctx = multiprocessing.get_context("spawn")
         self._queue = self._ctx.Queue()
         self._cancel = self._ctx.Event()
@@ -73,7 +88,7 @@ class BuildRunner(QObject):
             self._drain()  # a worker blocked on a full pipe could not exit otherwise
             self._process.join(0.05)
         self._kill()
-        self._end(JobOutcome("cancelled", STOPPED_KEPT))
+        self._end(JobOutcome("cancelled", self._stopped))
 
     # -- internals ---------------------------------------------------------------------------
     def _poll(self) -> None:
@@ -101,24 +116,19 @@ class BuildRunner(QObject):
         elif kind == DONE:
             report = message[1]
             status = "cancelled" if report.get("cancelled") else "done"
-            self._end(JobOutcome(status, STOPPED_KEPT if status == "cancelled" else "", report))
+            self._end(JobOutcome(status, self._stopped if status == "cancelled" else "", report))
         elif kind in (FAILED, CRASHED):
             self._end(JobOutcome("failed" if kind == FAILED else "crashed", message[1]))
 
     def _vanished(self) -> JobOutcome:
         if self._cancel_requested:
-            return JobOutcome("cancelled", STOPPED_KEPT)
-        code = self._process.exitcode
-        return JobOutcome(
-            "crashed",
-            f"The build stopped unexpectedly (exit code {code}), perhaps for lack of memory. "
-            "Documents finished so far are kept; build again to resume.",
-        )
+            return JobOutcome("cancelled", self._stopped)
+        return JobOutcome("crashed", _vanished_message(self.spec.kind, self._process.exitcode))
 
     def _force_stop(self) -> None:
         if self.running and self._process.is_alive():
             self._kill()
-            self._end(JobOutcome("cancelled", STOPPED_KEPT))
+            self._end(JobOutcome("cancelled", self._stopped))
 
     def _kill(self) -> None:
         # After a terminate the queue may hold half a message: it is not read again.

@@ -33,3 +33,19 @@ def unexpected_message(exc: BaseException, where: str, log: Path) -> str:
     """A short message for the user: what failed, the error's own words, where the details are."""
     summary = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return f"{UNEXPECTED} while {where} ({summary[:200]}).\nDetails were saved to {log}."
+
+
+_fault_file = None  # kept open for the life of the process: faulthandler writes to its fd
+
+
+def enable_fault_log() -> Path:
+    """Native crashes (a segfault in Qt or a parser) leave a Python traceback of every thread in
+    faults.log beside the log file, instead of vanishing without a word."""
+    import faulthandler
+
+    global _fault_file
+    path = log_path().with_name("faults.log")
+    if _fault_file is None:
+        _fault_file = open(path, "a", encoding="utf-8")
+        faulthandler.enable(file=_fault_file, all_threads=True)
+    return path

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 MAP_FILTER = "Idea maps (*.ideamap);;All files (*)"
 DOCUMENT_FILTER = (
@@ -57,6 +57,15 @@ class Asker:
         box.exec()
         clicked = box.clickedButton()
         return "add" if clicked is add else "new" if clicked is new else None
+
+    def adapt_minutes(self, default: float) -> float | None:
+        """The training time budget for adapting the encoder, or None (cancelled)."""
+        minutes, ok = QInputDialog.getDouble(
+            self.parent, "Adapt encoder to this map",
+            "Minutes of training (more minutes learn from more sentences; re-embedding and\n"
+            "drawing the map again come on top). The map changes only if the result is better:",
+            default, 0.5, 240.0, 1)
+        return minutes if ok else None
 
     def confirm(self, title: str, text: str) -> bool:
         answer = QMessageBox.question(self.parent, title, text, QMessageBox.Yes | QMessageBox.No, QMessageBox.No)

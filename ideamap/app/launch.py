@@ -13,7 +13,7 @@ from PySide6.QtCore import QTimer, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from ideamap.app.crashlog import log_exception, unexpected_message
+from ideamap.app.crashlog import enable_fault_log, log_exception, unexpected_message
 from ideamap.app.icon import app_icon
 from ideamap.app.platform_check import window_problem
 from ideamap.app.settings import APPLICATION, ORGANIZATION, AppSettings
@@ -25,6 +25,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     existing = QApplication.instance()
     if existing is not None:
         return existing
+    enable_fault_log()
     # Fractional scale factors (125 %, 150 %) as the system sets them, not rounded to 1x or 2x.
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication(argv if argv is not None else sys.argv)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QStackedWi
 
 from ideamap import __version__
 from ideamap.app import window_layout as layout
+from ideamap.app.adapt_flow import AdaptFlow
 from ideamap.app.background import Background
 from ideamap.app.build_flow import BuildFlow, map_state
 from ideamap.app.canvas_kit import CanvasKit, default_kit, prefetch_canvas
@@ -39,6 +40,7 @@ class MainWindow(QMainWindow):
         self._auto_selected: int | None = None  # the search hit the window selected by itself
         self.nav = Navigator(self)
         self.builds = BuildFlow(self)
+        self.adapts = AdaptFlow(self)
         self.search = SearchController(self)
         self.index_tasks = Background(self)
         self._build_ui()
@@ -84,6 +86,7 @@ class MainWindow(QMainWindow):
         self.search.resultsReady.connect(self._show_search_results)
         self.search.noteChanged.connect(self.search_panel.set_note)
         self.nav.historyChanged.connect(self._update_actions)
+        self.builds.busyChanged.connect(lambda _busy: self._update_actions())
         self.nav.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
 
     def _ensure_canvas(self) -> None:
@@ -327,6 +330,7 @@ class MainWindow(QMainWindow):
         on = self.session is not None
         self.actions.back.setEnabled(on and self.nav.history.can_back())
         self.actions.forward.setEnabled(on and self.nav.history.can_forward())
+        self.actions.adapt.setEnabled(on and not self.builds.running)
 
     def _update_counts(self) -> None:
         info = self.session.info

@@ -27,6 +27,8 @@ STAGE_WORDS = {
     "embed": "Understanding paragraphs",
     "layout": "Drawing the map",
     "write": "Saving",
+    "train": "Adapting the encoder to this map’s text",
+    "check": "Comparing encoders on documents kept aside",
 }
 
 

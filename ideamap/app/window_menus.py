@@ -41,6 +41,7 @@ def build_menus(window) -> SimpleNamespace:
     _file_menu(window, bar.addMenu("&File"), a)
     _view_menu(window, bar.addMenu("&View"), a)
     _go_menu(window, bar.addMenu("&Go"), a)
+    _map_menu(window, bar.addMenu("&Map"), a)
     help_menu = bar.addMenu("&Help")
     a.about = _action(window, "&About ideamap", window.show_about)
     help_menu.addAction(a.about)
@@ -106,6 +107,13 @@ def _theme_menu(window, menu, a) -> None:
     menu.addSeparator()
     a.flip_theme = _action(window, "Switch Light/Dark", window.flip_theme, "Ctrl+Shift+D")
     menu.addAction(a.flip_theme)
+
+
+def _map_menu(window, menu, a) -> None:
+    # Enabled by the window: only with a map open and no build or adaptation running.
+    a.adapt = _action(window, "&Adapt Encoder to This Map…", window.adapts.adapt_open_map,
+                      tip="Teach the encoder this map's own vocabulary; kept only if it measures better")
+    menu.addAction(a.adapt)
 
 
 def _go_menu(window, menu, a) -> None:

@@ -15,6 +15,8 @@ from ideamap.app.progress_state import ProgressState
 from ideamap.app.text import status_words
 from ideamap.model import FileStatus
 
+CANCELLING_KEPT = "Stopping… (finished documents are kept)"
+
 
 class BuildProgressDialog(QDialog):
     cancelRequested = Signal()
@@ -58,8 +60,8 @@ class BuildProgressDialog(QDialog):
             self.bar.setRange(0, 1000)
             self.bar.setValue(int(fraction * 1000))
 
-    def show_cancelling(self) -> None:
-        self.stage.setText("Stopping… (finished documents are kept)")
+    def show_cancelling(self, text: str = CANCELLING_KEPT) -> None:
+        self.stage.setText(text)
         self.buttons.button(QDialogButtonBox.Cancel).setEnabled(False)
 
     def show_finished(self, headline: str, message: str, failed: list[tuple[str, str, str]]) -> None:
