@@ -95,7 +95,9 @@ def adapted(tiny_map, tmp_path_factory):
     shutil.copy(tiny_map, path)
     _, before = MapStore.open(path).vectors()
     steps = []
-    report = adapt_map(path, minutes=2, progress=lambda *a: steps.append(a),
+    # max_steps ends the run (about 20 s on a quiet 2-core machine); the generous time budget
+    # only keeps a loaded machine from stopping it early.
+    report = adapt_map(path, minutes=15, progress=lambda *a: steps.append(a),
                        options=AdaptOptions(train=FAST, min_sentences=50, keep=KEEP_ALWAYS))
     return path, report, before, steps
 
