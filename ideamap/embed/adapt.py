@@ -14,7 +14,7 @@ Choices, and why:
   nltk and its punkt tokenizer data, which is downloaded from the internet and so unavailable
   offline. Deleting whitespace-separated words is the same noise up to punctuation handling.
 * Saved with ``safe_serialization`` (safetensors) under a content hash: a model file is data,
-  never pickle, and the same weights always get the same id.
+  not executable code, and the same weights always get the same id.
 """
 
 from __future__ import annotations
