@@ -196,13 +196,15 @@ def info(map_path, as_json):
 
 @main.command()
 @click.argument("map_path", type=click.Path(exists=True, path_type=Path))
+@click.option("--levels", type=click.IntRange(min=1), default=None,
+              help="Print only this many levels (1 = regions, 2 = regions and islands). Default: all.")
 @click.option("--json", "as_json", is_flag=True)
-def islands(map_path, as_json):
+def islands(map_path, levels, as_json):
     """The island hierarchy (regions › islands › bays) with labels and their evidence.
 
     \b
     Example:
-      ideamap islands research.ideamap
+      ideamap islands research.ideamap --levels 2
     """
     from ideamap.summary import island_tree, level_name
 
@@ -216,7 +218,8 @@ def islands(map_path, as_json):
             click.echo(f"{pad}  terms: {_plain(', '.join(map(str, node['terms'][:8])))}")
             for ex in node["exemplars"][:3] if depth == 0 else node["exemplars"][:1]:
                 click.echo(f"{pad}  e.g. [{ex['id']}] {_clip(ex['text'], 100)}")
-            text(node["children"], depth + 1)
+            if levels is None or depth + 1 < levels:
+                text(node["children"], depth + 1)
 
     _emit(tree, as_json, text)
 

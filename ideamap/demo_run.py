@@ -42,7 +42,7 @@ def main() -> int:
 
     with StageBars() as bars:
         path = ensure_demo_map(progress=bars.update)
-    for args in (["info", str(path)], ["islands", str(path)]):
+    for args in (["info", str(path)], ["islands", str(path), "--levels", "2"]):
         try:
             cli.main(args, standalone_mode=False)
         except SystemExit:

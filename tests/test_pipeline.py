@@ -112,6 +112,8 @@ def test_cli_info_islands_search_neighbors_export(built_map):
 
     tree = json.loads(runner.invoke(cli, ["islands", str(out), "--json"]).output)
     assert tree and all(node["label"] and node["terms"] and node["exemplars"] for node in tree)
+    regions_only = runner.invoke(cli, ["islands", str(out), "--levels", "1"]).output
+    assert "Region «" in regions_only and "Island «" not in regions_only
 
     hits = json.loads(runner.invoke(cli, ["search", str(out), "galaxies and telescopes", "--json"]).output)
     assert "astronomy" in hits[0]["document"]
