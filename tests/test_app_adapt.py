@@ -7,36 +7,19 @@ import queue as queue_module
 import threading
 
 import pytest
-from PySide6.QtCore import QSettings
 
 from ideamap.app import build_job
 from ideamap.app.adapt_flow import adapt_summary, held_out_figures
 from ideamap.app.adapt_progress import AdaptProgressState
 from ideamap.app.build_job import DONE, FAILED, JobOutcome, JobSpec
-from ideamap.app.main_window import MainWindow
-from ideamap.app.settings import AppSettings
 from ideamap.embed.adapt import NotEnoughTextError
 from ideamap.errors import Cancelled
 from tests.test_app_fakes import (
-    ADAPT_CHECK, ScriptedAsker, adapt_kept_job, adapt_not_kept_job, adapt_slow_job, adapt_too_little_text_job,
-    fake_kit, make_small_map,
+    ADAPT_CHECK, adapt_kept_job, adapt_not_kept_job, adapt_slow_job, adapt_too_little_text_job, make_small_map,
 )
+from tests.test_app_fakes import private_home, window  # noqa: F401 (fixtures)
 
 
-@pytest.fixture(autouse=True)
-def private_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("IDEAMAP_HOME", str(tmp_path / "home"))
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    w = MainWindow(AppSettings(QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat)), kit=fake_kit())
-    w.ask = ScriptedAsker()
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.builds.shutdown()
-    w.close()
 
 
 @pytest.fixture

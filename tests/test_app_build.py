@@ -9,30 +9,14 @@ import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
 
 from ideamap.app.build_job import JobSpec
 from ideamap.app.build_runner import BuildRunner
-from ideamap.app.main_window import MainWindow
-from ideamap.app.settings import AppSettings
-from tests.test_app_fakes import ScriptedAsker, failing_job, fake_kit, make_small_map, polite_job, stubborn_job
+from tests.test_app_fakes import failing_job, make_small_map, polite_job, stubborn_job
+from tests.test_app_fakes import private_home, window  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
-@pytest.fixture(autouse=True)
-def private_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("IDEAMAP_HOME", str(tmp_path / "home"))
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    w = MainWindow(AppSettings(QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat)), kit=fake_kit())
-    w.ask = ScriptedAsker()
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.close()
 
 
 def _run(qtbot, target, *, cancel_after_progress: bool):

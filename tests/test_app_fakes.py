@@ -8,7 +8,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
-from PySide6.QtCore import Signal
+import pytest
+from PySide6.QtCore import QSettings, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 
@@ -290,3 +291,24 @@ def adapt_slow_job(spec, queue, cancel_event):
 def adapt_too_little_text_job(spec, queue, cancel_event):
     queue.put(("failed", "This map has 12 distinct sentences to learn from; adapting the encoder needs "
                          "at least 200. The map is unchanged."))
+
+
+@pytest.fixture(autouse=True)
+def private_home(tmp_path, monkeypatch):
+    """Importing this fixture into a test module keeps the app's caches and maps per test."""
+    monkeypatch.setenv("IDEAMAP_HOME", str(tmp_path / "home"))
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    """A shown MainWindow with a stand-in canvas, scripted dialog answers and its own settings
+    file; closing it also shuts its build worker down."""
+    from ideamap.app.main_window import MainWindow
+    from ideamap.app.settings import AppSettings
+
+    w = MainWindow(AppSettings(QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat)), kit=fake_kit())
+    w.ask = ScriptedAsker()
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.close()

@@ -17,8 +17,7 @@ from ideamap.ingest.base import Reader, register
 from ideamap.ingest.decoding import ReadFailure, decode_text, failed, read_bytes
 from ideamap.ingest.formats import HTML_SUFFIXES, has_suffix
 from ideamap.ingest.markdown import Parsed, parse_markdown
-from ideamap.ingest.paragraphs import to_drafts
-from ideamap.model import FileStatus, ReadResult
+from ideamap.model import ReadResult
 
 DOC_TYPE = "html"
 
@@ -42,14 +41,7 @@ def read_html(path: Path) -> ReadResult:
     except ReadFailure as failure:
         return failed(path, DOC_TYPE, failure)
     parsed = parse_html(text)
-    return ReadResult(
-        path=str(path),
-        doc_type=DOC_TYPE,
-        status=FileStatus.DONE,
-        title=parsed.title or path.stem,
-        date=parsed.date,
-        paragraphs=to_drafts(parsed.spans),
-    )
+    return parsed.to_result(path, DOC_TYPE)
 
 
 def _declared_charset(data: bytes) -> str | None:

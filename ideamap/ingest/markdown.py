@@ -7,6 +7,7 @@ so one set of rules decides what a paragraph is).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ideamap.ingest.markdown_blocks import (
     LIST_ITEM,
@@ -27,9 +28,10 @@ from ideamap.ingest.paragraphs import (
     finish_spans,
     meaningful_length,
     split_long,
+    to_drafts,
     word_count,
 )
-from ideamap.model import ParagraphKind
+from ideamap.model import FileStatus, ParagraphKind, ReadResult
 
 # Code blocks shorter than this ("cargo build") say nothing on their own and are dropped.
 MIN_CODE_CHARS = 40
@@ -43,6 +45,11 @@ class Parsed:
     spans: list[Span] = field(default_factory=list)
     title: str = ""
     date: str | None = None
+
+    def to_result(self, path: Path, doc_type: str) -> ReadResult:
+        """The finished read: the file's stem stands in for a missing title."""
+        return ReadResult(path=str(path), doc_type=doc_type, status=FileStatus.DONE,
+                          title=self.title or path.stem, date=self.date, paragraphs=to_drafts(self.spans))
 
 
 def parse_markdown(text: str) -> Parsed:

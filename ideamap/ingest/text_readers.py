@@ -23,9 +23,8 @@ from ideamap.ingest.paragraphs import (
     normalise_whitespace,
     split_blocks,
     split_long,
-    to_drafts,
 )
-from ideamap.model import FileStatus, ParagraphKind, ReadResult
+from ideamap.model import ParagraphKind, ReadResult
 
 _HTML_START = re.compile(r"\A\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]", re.I | re.S)
 _UNDERLINE = re.compile(r"^[=\-~*#]{3,}$")
@@ -44,15 +43,7 @@ def read_text_document(
     except ReadFailure as failure:
         return failed(path, doc_type, failure), Parsed()
     parsed = parse_saved_page(text) if _HTML_START.match(text) else parse(text)
-    result = ReadResult(
-        path=str(path),
-        doc_type=doc_type,
-        status=FileStatus.DONE,
-        title=parsed.title or path.stem,
-        date=parsed.date,
-        paragraphs=to_drafts(parsed.spans),
-    )
-    return result, parsed
+    return parsed.to_result(path, doc_type), parsed
 
 
 def parse_saved_page(text: str) -> Parsed:
