@@ -214,7 +214,7 @@ class MapStore:
         ids = [(pid,) for pid, _ in old]
         self.db.conn.executemany("DELETE FROM vectors WHERE paragraph_id = ?", ids)
         self.db.conn.executemany("DELETE FROM memberships WHERE paragraph_id = ?", ids)
-        self.db.conn.executemany("DELETE FROM annotations WHERE paragraph_id = ?", ids)
+        # Annotations stay: they are keyed by content and find the re-read paragraphs again.
         self.db.execute("DELETE FROM paragraphs WHERE document_id = ?", [doc_id])
         self.db.execute("DELETE FROM documents WHERE id = ?", [doc_id])
 

@@ -254,6 +254,21 @@ def _check_paragraphs(conn: sqlite3.Connection, name: str) -> None:
                            "coordinates), so it was not opened.")
 
 
+def version_has_annotation_targets(conn: sqlite3.Connection) -> bool:
+    row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'annotation_targets'")
+    return row.fetchone() is not None
+
+
+def _check_annotations(conn: sqlite3.Connection, name: str) -> None:
+    longest, odd_scope = conn.execute(
+        "SELECT max(max(length(tag)), max(length(note)), max(length(label))), "
+        "count(*) FILTER (WHERE scope NOT IN ('paragraph', 'island', 'selection')) FROM annotations"
+    ).fetchone()
+    path = conn.execute("SELECT max(length(document_path)) FROM annotation_targets").fetchone()[0]
+    if max(longest or 0, path or 0) > MAX_TEXT_CHARS or odd_scope:
+        raise MapFileError(f"{name} holds annotations ideamap cannot have written, so it was not opened.")
+
+
 def _check_small_tables(conn: sqlite3.Connection, name: str) -> None:
     from ideamap.model import FileStatus
 
@@ -269,6 +284,8 @@ def _check_small_tables(conn: sqlite3.Connection, name: str) -> None:
     conn.execute("SELECT max(length(value)) FROM meta").fetchone()
     conn.execute("SELECT max(length(params)) FROM runs").fetchone()
     conn.execute("SELECT max(length(note)) FROM annotations").fetchone()
+    if version_has_annotation_targets(conn):
+        _check_annotations(conn, name)
     if (longest or 0) > MAX_TEXT_CHARS or (label or 0) > MAX_TEXT_CHARS or (lists or 0) > MAX_LIST_CHARS:
         raise MapFileError(f"{name} holds texts far longer than ideamap makes, so it was not opened.")
     if odd_status:

@@ -10,7 +10,7 @@ from typing import Callable
 
 from sqlite_utils import Database
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Tables ideamap itself creates (safety.py checks a map's whole schema, these and their
 # indexes and FTS5 shadow tables, against what the migrations make).
@@ -24,6 +24,7 @@ EXPECTED_TABLES = frozenset(
         "memberships",
         "runs",
         "annotations",
+        "annotation_targets",
         "paragraphs_fts",
     }
 )
@@ -131,6 +132,46 @@ def _initial_schema(db: Database) -> None:
         "CREATE VIRTUAL TABLE paragraphs_fts USING fts5("
         "text, content='paragraphs', content_rowid='id', tokenize='porter unicode61')"
     )
+
+
+@migration(2)
+def _annotations_keyed_by_content(db: Database) -> None:
+    """Tags and notes keyed by what they mark (document content hash + path, paragraph text
+    hash), not by row ids, which change on add, rebuild and adapt. One annotation marks one
+    paragraph or many (an island, a selection): one target row per paragraph."""
+    old = db.execute(
+        "SELECT a.note, a.created_at, p.text_hash, d.content_hash, d.path FROM annotations a "
+        "JOIN paragraphs p ON p.id = a.paragraph_id JOIN documents d ON d.id = p.document_id"
+    ).fetchall()
+    db.execute("DROP TABLE annotations")
+    db["annotations"].create(
+        {
+            "id": int,
+            "scope": str,  # paragraph | island | selection
+            "tag": str,  # NULL for a note without a tag
+            "note": str,
+            "label": str,  # what the user marked, in words ("island «Borrow checker»")
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"scope"},
+    )
+    db["annotation_targets"].create(
+        {"annotation_id": int, "document_hash": str, "document_path": str, "text_hash": str},
+        pk=("annotation_id", "document_hash", "text_hash"),
+        foreign_keys=[("annotation_id", "annotations", "id")],
+    )
+    db["annotation_targets"].create_index(["text_hash"])
+    db["paragraphs"].create_index(["text_hash"])
+    for note, created_at, text_hash, doc_hash, path in old:
+        cur = db.execute(
+            "INSERT INTO annotations (scope, note, label, created_at) VALUES ('paragraph', ?, '', ?)",
+            [note, created_at],
+        )
+        db.execute(
+            "INSERT OR IGNORE INTO annotation_targets VALUES (?, ?, ?, ?)",
+            [cur.lastrowid, doc_hash or "", path, text_hash],
+        )
 
 
 def current_version(db: Database) -> int:
