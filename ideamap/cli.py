@@ -252,43 +252,50 @@ def search(map_path, query, limit, keyword_only, as_json):
 @main.command()
 @click.argument("map_path", type=click.Path(exists=True, path_type=Path))
 @click.argument("paragraph_id", type=int)
-@click.option("-k", default=10, show_default=True, help="How many neighbours.")
+@click.option("-k", default=10, show_default=True, help="How many neighbours (near-copies count as one).")
+@click.option("--other-documents", is_flag=True, help="Only paragraphs from other documents.")
+@click.option("--show-copies", is_flag=True, help="List every near-copy on its own line (text output).")
+@click.option("--show-boilerplate", is_flag=True,
+              help="Show text repeated across many documents (licences, templates), ranked last; hidden by default.")
 @click.option("--json", "as_json", is_flag=True)
-def neighbors(map_path, paragraph_id, k, as_json):
-    """The paragraphs nearest in meaning to one paragraph, anywhere in the collection.
+def neighbors(map_path, paragraph_id, k, other_documents, show_copies, show_boilerplate, as_json):
+    """The paragraphs nearest in meaning to one paragraph, anywhere in the collection, with
+    near-copies collapsed into one row.
 
     \b
     Example:
-      ideamap neighbors research.ideamap 1234 -k 5
+      ideamap neighbors research.ideamap 1234 -k 5 --other-documents --json
     """
-    from ideamap.search import NeighborIndex
+    from ideamap.cli_reading import neighbour_rows, print_neighbour_rows
 
     with _open(map_path) as store:
-        store.paragraph(paragraph_id)  # a clear error for an unknown id
-        found = NeighborIndex.from_store(store).neighbors(paragraph_id, k)
-        rows = _describe(store, [n.paragraph_id for n in found])
-        for row, n in zip(rows, found):
-            row["similarity"] = round(n.similarity, 4)
-    _emit(rows, as_json, _print_paragraph_rows)
+        rows, extra = neighbour_rows(store, paragraph_id, k, other_documents=other_documents,
+                                     show_boilerplate=show_boilerplate)
+    _emit(rows, as_json, lambda r: print_neighbour_rows(r, extra, show_copies=show_copies))
 
 
 @main.command()
 @click.argument("map_path", type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="File to write (default: standard output).")
-def export(map_path, fmt, output):
+@click.option("--since", help="Only paragraphs of documents dated on or after this (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--until", help="Only paragraphs of documents dated on or before this; undated documents are left out "
+                              "whenever --since or --until is given.")
+def export(map_path, fmt, output, since, until):
     """Export a row per paragraph: id, document, page, text, x, y, islands (broadest → finest).
 
     \b
     Example:
       ideamap export research.ideamap --format jsonl -o paragraphs.jsonl
     """
+    from ideamap.cli_reading import rows_in_period
     from ideamap.summary import export_rows
 
     with _open(map_path) as store:
+        rows = rows_in_period(store, export_rows(store), since, until)  # checks the dates first
         stream = open(output, "w", encoding="utf-8") if output else sys.stdout
         try:
-            for row in export_rows(store):
+            for row in rows:
                 stream.write(json.dumps(row, ensure_ascii=False) + "\n")
         finally:
             if output:
@@ -297,17 +304,23 @@ def export(map_path, fmt, output):
 
 @main.command(name="open")
 @click.argument("map_path", type=click.Path(exists=True, path_type=Path))
-def open_map(map_path):
+@click.option("--document", help="Open this document of the map in the reader (its path or file name).")
+def open_map(map_path, document):
     """Open a map in the desktop app.
 
     \b
     Example:
       ideamap open research.ideamap
+      ideamap open research.ideamap --document paper.pdf
     """
+    if document is not None:
+        from ideamap.cli_reading import launch_reader
+
+        sys.exit(launch_reader(map_path, document, lambda: _launch_app(map_path, document=document)))
     sys.exit(_launch_app(map_path))
 
 
-def _launch_app(map_path) -> int:
+def _launch_app(map_path, *, document: str | None = None) -> int:
     """Open the desktop app, or explain why not: without a display Qt would abort the process."""
     import os
 
@@ -320,7 +333,7 @@ def _launch_app(map_path) -> int:
         return EXIT_ERROR
     from ideamap.app.launch import launch
 
-    return launch(map_path)
+    return launch(map_path) if document is None else launch(map_path, document=document)
 
 
 def _encoder_for(store):
@@ -425,6 +438,12 @@ def encoders(as_json):
                            f"made {row['created_at']}")
 
     _emit(list_encoders(), as_json, text)
+
+
+# Reading commands (digest, notes, tag, note) live in cli_reading.py.
+from ideamap import cli_reading as _cli_reading  # noqa: E402
+
+_cli_reading.register(main)
 
 
 def gui_main() -> None:

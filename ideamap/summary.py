@@ -47,7 +47,7 @@ def island_tree(store) -> list[dict]:
     by_level: dict[int, list[dict]] = {}
     for isl in store.islands():
         node = {
-            "level": isl.level, "kind": level_name(isl.level), "key": isl.key, "label": isl.label,
+            "id": isl.id, "level": isl.level, "kind": level_name(isl.level), "key": isl.key, "label": isl.label,
             "size": isl.size, "terms": isl.terms, "parent_key": isl.parent_key,
             "exemplars": [{"id": p.id, "text": p.text} for p in store.paragraphs(isl.exemplar_ids)],
             "children": [],
