@@ -255,10 +255,11 @@ def search(map_path, query, limit, keyword_only, as_json):
 @click.option("-k", default=10, show_default=True, help="How many neighbours (near-copies count as one).")
 @click.option("--other-documents", is_flag=True, help="Only paragraphs from other documents.")
 @click.option("--show-copies", is_flag=True, help="List every near-copy on its own line (text output).")
-@click.option("--show-boilerplate", is_flag=True,
-              help="Show text repeated across many documents (licences, templates), ranked last; hidden by default.")
+@click.option("--boilerplate", "boilerplate_rank", type=click.Choice(["last", "hide", "show"]), default="last",
+              show_default=True, help="Text repeated across many documents (licences, templates): ranked after "
+                                      "every other neighbour, hidden, or shown in its place.")
 @click.option("--json", "as_json", is_flag=True)
-def neighbors(map_path, paragraph_id, k, other_documents, show_copies, show_boilerplate, as_json):
+def neighbors(map_path, paragraph_id, k, other_documents, show_copies, boilerplate_rank, as_json):
     """The paragraphs nearest in meaning to one paragraph, anywhere in the collection, with
     near-copies collapsed into one row.
 
@@ -270,7 +271,7 @@ def neighbors(map_path, paragraph_id, k, other_documents, show_copies, show_boil
 
     with _open(map_path) as store:
         rows, extra = neighbour_rows(store, paragraph_id, k, other_documents=other_documents,
-                                     show_boilerplate=show_boilerplate)
+                                     boilerplate_rank=boilerplate_rank)
     _emit(rows, as_json, lambda r: print_neighbour_rows(r, extra, show_copies=show_copies))
 
 

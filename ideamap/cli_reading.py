@@ -42,7 +42,7 @@ def _clip(text: str, n: int) -> str:
 
 
 # -- neighbors -------------------------------------------------------------------------------------
-def neighbour_rows(store, paragraph_id: int, k: int, *, other_documents: bool, show_boilerplate: bool):
+def neighbour_rows(store, paragraph_id: int, k: int, *, other_documents: bool, boilerplate_rank: str):
     """(JSON rows, what the text output adds: copies of the current paragraph, hidden count)."""
     from ideamap.reading import neighbours_without_repetition
     from ideamap.search import NeighborIndex
@@ -50,7 +50,7 @@ def neighbour_rows(store, paragraph_id: int, k: int, *, other_documents: bool, s
     store.paragraph(paragraph_id)  # a clear error for an unknown id
     found = neighbours_without_repetition(store, NeighborIndex.from_store(store), paragraph_id, k,
                                           other_documents_only=other_documents,
-                                          show_boilerplate=show_boilerplate)
+                                          boilerplate_rank=boilerplate_rank)
     rows = [{"id": r.id, "document": r.document, "page": r.page, "similarity": r.similarity, "text": r.text,
              "boilerplate": r.boilerplate, "copies": [_copy(c) for c in r.copies]} for r in found.rows]
     return rows, {"also_in": [_copy(c) for c in found.copies_of_current], "hidden": found.hidden_boilerplate}
@@ -78,7 +78,7 @@ def print_neighbour_rows(rows, extra, *, show_copies: bool) -> None:
             shown = ", ".join(_where(c) for c in row["copies"][:3]) + (", …" if n > 3 else "")
             click.echo(f"    and {n} near-cop{'y' if n == 1 else 'ies'} in: {shown}")
     if extra["hidden"]:
-        click.echo(f"({extra['hidden']} boilerplate neighbour(s) hidden; --show-boilerplate shows them.)")
+        click.echo(f"({extra['hidden']} boilerplate neighbour(s) hidden; --boilerplate last shows them.)")
 
 
 def _where(row) -> str:

@@ -7,7 +7,8 @@ a group is the row; the others are listed in its ``copies``. Copies of the curre
 itself are not neighbours: they are returned apart, as "also in".
 
 Boilerplate (layout/boilerplate.py: copies spread over many documents, such as licence lines
-and agenda templates) is hidden by default and ranked after every other row when shown.
+and agenda templates) is ranked after every other row by default, so it shows only when fewer
+than k other neighbours exist; it can also be hidden, or shown in its place by similarity.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ _POOL_MAX = 5000
 # kNN graph over every paragraph would cost more than a neighbour query should.
 _KNN_BOILERPLATE_LIMIT = 50_000
 _KNN_K = 10
+BOILERPLATE_RANKS = ("last", "hide", "show")
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ class Neighbourhood:
     paragraph_id: int
     rows: list[NeighborRow]
     copies_of_current: list[CopyRef]  # the current paragraph's own copies elsewhere
-    hidden_boilerplate: int  # rows left out because they are boilerplate (0 when shown)
+    hidden_boilerplate: int  # boilerplate rows left out (only with boilerplate_rank="hide")
 
 
 def boilerplate_ids(store, index=None) -> frozenset[int]:
@@ -96,16 +98,20 @@ def neighbours_without_repetition(
     k: int = 10,
     *,
     other_documents_only: bool = False,
-    show_boilerplate: bool = False,
+    boilerplate_rank: str = "last",
     near_copy: float = NEAR_COPY_SIMILARITY,
     boilerplate: frozenset[int] | None = None,
 ) -> Neighbourhood:
     """Up to ``k`` distinct neighbours of a paragraph on the map.
 
     ``other_documents_only`` drops paragraphs of the current paragraph's own document.
+    ``boilerplate_rank``: "last" (after every other row), "hide" (left out, counted in
+    ``hidden_boilerplate``) or "show" (in its place by similarity, still marked).
     ``boilerplate``: ids from :func:`boilerplate_ids` (computed here when None).
     Raises NotFoundError for a paragraph without a vector (a heading, an unknown id).
     """
+    if boilerplate_rank not in BOILERPLATE_RANKS:
+        raise ValueError(f"boilerplate_rank must be one of {BOILERPLATE_RANKS}, not {boilerplate_rank!r}")
     current = store.paragraph(paragraph_id)
     own = _vector(index, paragraph_id)
     flags = boilerplate_ids(store, index) if boilerplate is None else boilerplate
@@ -113,7 +119,7 @@ def neighbours_without_repetition(
     while True:
         found = index.neighbors(paragraph_id, min(pool, len(index)))
         groups, current_copies = _collapse(store, index, current, own, found, near_copy)
-        kept, hidden = _filter(groups, current.document_id, other_documents_only, show_boilerplate, flags)
+        kept, hidden = _filter(groups, current.document_id, other_documents_only, boilerplate_rank, flags)
         exhausted = len(found) >= len(index) - 1 or pool >= _POOL_MAX
         if len(kept) >= k or exhausted:
             break
@@ -156,7 +162,7 @@ def _collapse(store, index, current, own_vector, found, near_copy):
     return heads, current_copies
 
 
-def _filter(heads, own_document, other_documents_only, show_boilerplate, flags):
+def _filter(heads, own_document, other_documents_only, rank, flags):
     rows, boiler = [], []
     for h in heads:
         ref = h["ref"]
@@ -169,8 +175,8 @@ def _filter(heads, own_document, other_documents_only, show_boilerplate, flags):
         is_boiler = ref.id in flags or any(c.id in flags for c in copies)
         row = NeighborRow(ref.id, ref.document_id, ref.document, ref.page, ref.similarity, h["text"],
                           is_boiler, copies)
-        (boiler if is_boiler else rows).append(row)
-    if show_boilerplate:
+        (boiler if is_boiler and rank != "show" else rows).append(row)
+    if rank == "last":
         return rows + boiler, 0
     return rows, len(boiler)
 
