@@ -285,3 +285,16 @@ def test_a_format_1_map_is_migrated_keeping_its_notes(tmp_path):
         assert (note.note, note.paragraph_ids, note.scope) == ("kept", [7], "paragraph")
     with MapStore.open(path, readonly=True):  # and the migrated schema passes the safety checks
         pass
+
+
+@pytest.mark.parametrize("statement", [
+    "INSERT INTO annotations (scope, tag, created_at) VALUES ('paragraph', '{big}', '')",
+    "INSERT INTO annotations (scope, tag, created_at) VALUES ('macro', 'x', '')",
+])
+def test_crafted_annotations_are_refused(reading_map, tmp_path, statement):
+    path = tmp_path / "m.ideamap"
+    shutil.copy(reading_map[0], path)
+    with sqlite3.connect(path) as conn:
+        conn.execute(statement.format(big="t" * 200_000))
+    with pytest.raises(MapFileError, match="annotations ideamap cannot have written"):
+        MapStore.open(path, readonly=True)

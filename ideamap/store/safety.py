@@ -261,7 +261,8 @@ def version_has_annotation_targets(conn: sqlite3.Connection) -> bool:
 
 def _check_annotations(conn: sqlite3.Connection, name: str) -> None:
     longest, odd_scope = conn.execute(
-        "SELECT max(max(length(tag)), max(length(note)), max(length(label))), "
+        # coalesce: SQL's max() of several values is NULL as soon as one of them is
+        "SELECT max(coalesce(max(length(tag)), 0), coalesce(max(length(note)), 0), coalesce(max(length(label)), 0)), "
         "count(*) FILTER (WHERE scope NOT IN ('paragraph', 'island', 'selection')) FROM annotations"
     ).fetchone()
     path = conn.execute("SELECT max(length(document_path)) FROM annotation_targets").fetchone()[0]
