@@ -298,3 +298,22 @@ def test_crafted_annotations_are_refused(reading_map, tmp_path, statement):
         conn.execute(statement.format(big="t" * 200_000))
     with pytest.raises(MapFileError, match="annotations ideamap cannot have written"):
         MapStore.open(path, readonly=True)
+
+
+def test_cli_digest_of_a_query_and_of_an_ids_file(reading_map, tmp_path):
+    path = reading_map[0]
+    with MapStore.open(path, readonly=True) as store:
+        garden = [paragraph_with(store, GARDEN[i] + f" (garden_2022-05-20, item {i}.)") for i in range(3)]
+    ids_file = tmp_path / "selection.txt"
+    ids_file.write_text("\n".join(map(str, garden)) + "\n")
+    out = CliRunner().invoke(main, ["digest", str(path), "--ids", str(ids_file), "-k", "5", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    assert sorted(p["id"] for p in json.loads(out.output)) == sorted(garden)  # 3 distinct ideas: all of them
+    out = CliRunner().invoke(main, ["digest", str(path), "--query", "repairs to the harbour bridge", "-k", "2",
+                                    "--format", "json"])
+    assert out.exit_code == 0, out.output
+    picks = json.loads(out.output)
+    assert len(picks) == 2 and any("bridge" in p["text"] for p in picks)
+    ids_file.write_text("twelve\n")
+    out = CliRunner().invoke(main, ["digest", str(path), "--ids", str(ids_file)])
+    assert out.exit_code == 1 and "should hold paragraph ids" in out.output
