@@ -68,6 +68,7 @@ def bench_map(path: Path, k: int, min_size: int) -> dict:
         flags_set = boilerplate_ids(store, index)
         boilerplate_s = time.perf_counter() - start
         texts = dict(store.db.execute("SELECT id, text FROM paragraphs WHERE id IN (SELECT paragraph_id FROM vectors)"))
+        doc_of = dict(store.db.execute("SELECT id, document_id FROM paragraphs"))
         level = min(1, store.n_levels() - 1)
         sets = island_sets(store, level, min_size)
         ids = index.ids
@@ -94,6 +95,8 @@ def bench_map(path: Path, k: int, min_size: int) -> dict:
             "paragraphs_on_map": int(len(ids)),
             "boilerplate_paragraphs": len(flags_set),
             "boilerplate_seconds": round(boilerplate_s, 3),
+            "boilerplate_exact_only_seconds_at_100k": round(exact_boilerplate_seconds(
+                [texts[int(i)] for i in ids], [doc_of[int(i)] for i in ids]), 3),
             "islands": len(sets),
             "island_sizes": [len(m) for _, m in sets],
             "level": level,
@@ -102,6 +105,20 @@ def bench_map(path: Path, k: int, min_size: int) -> dict:
             "digest_seconds_mean": round(float(np.mean(digest_seconds)), 4) if digest_seconds else None,
             "threshold": threshold_evidence(unit, keys_all, index),
         }
+
+
+def exact_boilerplate_seconds(texts: list[str], documents: list[int], n: int = 100_000) -> float:
+    """Time of the exact-copies-only check (what maps above 50k paragraphs get) on n paragraphs:
+    the map's texts repeated, each repetition a new set of documents."""
+    from ideamap.layout.boilerplate import boilerplate_mask
+
+    reps = -(-n // len(texts))
+    big_texts = (texts * reps)[:n]
+    offset = max(documents) + 1
+    big_docs = [d + offset * (i // len(texts)) for i, d in enumerate(documents * reps)][:n]
+    start = time.perf_counter()
+    boilerplate_mask(big_texts, big_docs)
+    return time.perf_counter() - start
 
 
 def threshold_evidence(unit: np.ndarray, keys: list[str], index, max_pairs: int = 20000) -> dict:
