@@ -76,6 +76,9 @@ HOSTILE = {
                     "damaged vectors"),
     "huge text": (["UPDATE paragraphs SET text = ? WHERE id = 1"], "characters"),
     "huge title": (["UPDATE documents SET title = ? WHERE id = 1"], "longer than ideamap makes"),
+    # Every title missing must not hide a huge path (SQLite's scalar max() of a NULL is NULL).
+    "huge path, no titles": (["UPDATE documents SET title = NULL", "UPDATE documents SET path = ? WHERE id = 1"],
+                             "longer than ideamap makes"),
     "unknown kind": (["UPDATE paragraphs SET kind = 'script' WHERE id = 1"], "cannot have written"),
     "unknown status": (["UPDATE documents SET status = 'pwned' WHERE id = 1"], "unknown status"),
     "infinite coordinate": (["UPDATE paragraphs SET x = 9e999 WHERE id = 1"], "cannot have written"),

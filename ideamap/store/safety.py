@@ -275,11 +275,15 @@ def _check_small_tables(conn: sqlite3.Connection, name: str) -> None:
 
     statuses = ",".join(f"'{status.value}'" for status in FileStatus)
     longest, odd_status = conn.execute(
-        "SELECT max(max(length(path)), max(length(title)), max(length(reason))), "
+        # Scalar max() is NULL when any argument is NULL (e.g. every title missing), so each
+        # column's longest value is coalesced to 0 first: one empty column must not hide another.
+        "SELECT max(coalesce(max(length(path)), 0), coalesce(max(length(title)), 0), "
+        "coalesce(max(length(reason)), 0)), "
         f"count(*) FILTER (WHERE status NOT IN ({statuses})) FROM documents"
     ).fetchone()
     label, lists = conn.execute(
-        "SELECT max(length(label)), max(max(length(terms)), max(length(exemplars))) FROM islands"
+        "SELECT max(length(label)), "
+        "max(coalesce(max(length(terms)), 0), coalesce(max(length(exemplars)), 0)) FROM islands"
     ).fetchone()
     # Read only so that a value over MAX_VALUE_BYTES fails here, not when first shown.
     conn.execute("SELECT max(length(value)) FROM meta").fetchone()
