@@ -21,6 +21,7 @@ from ideamap.app.progress_state import ProgressState
 
 POLL_MS = 100
 MAX_MESSAGES_PER_TICK = 200
+REAP_TIMEOUT_S = 2.0
 CANCEL_GRACE_S = 1.2  # polite stop first; well inside the 2 s users are promised
 STOPPED_KEPT = "Stopped. Documents finished so far are kept; build again to resume."
 STOPPED_UNCHANGED = "Stopped. The map is unchanged."
@@ -144,4 +145,8 @@ class BuildRunner(QObject):
             return
         self._outcome = outcome
         self._timer.stop()
+        # A worker that reported its end exits right after; reap it so that no finished job leaves
+        # a process behind (on a busy machine the exit can lag the last message by a moment).
+        if self._process is not None and self._process.is_alive():
+            self._process.join(REAP_TIMEOUT_S)
         self.finished.emit(outcome)
