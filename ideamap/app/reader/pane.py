@@ -1,0 +1,96 @@
+"""The reader pane: a document's headings and paragraphs in reading order, with page numbers.
+
+Moving through it (a click, the arrow keys, Page Up/Down) makes that paragraph the current one;
+the pane only says so (``paragraphCurrent``), the window decides what follows (map, neighbours)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QHBoxLayout, QListView, QVBoxLayout, QWidget
+
+from ideamap.app.panels.common import heading, muted
+from ideamap.app.reader.model import ID_ROLE, ReadingModel
+from ideamap.app.text import count_words, source_label
+from ideamap.reading import DocumentText
+
+
+class ReaderPane(QWidget):
+    paragraphCurrent = Signal(int)  # paragraph id, when the reader moves to it
+    otherDocumentsToggled = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.model = ReadingModel(self)
+        self.title = heading()
+        self.title.setWordWrap(True)
+        self.info = muted()
+        self.other_documents = QCheckBox("Neighbours from other documents only")
+        self.other_documents.setToolTip("While reading, list only the nearest paragraphs of other documents")
+        self.other_documents.setChecked(True)
+        self.other_documents.toggled.connect(self.otherDocumentsToggled)
+        self.view = _reading_view(self.model)
+        self.view.selectionModel().currentChanged.connect(self._current_changed)
+        self._quiet = False  # set while the window moves the reader, so it does not echo back
+        row = QHBoxLayout()
+        row.addWidget(self.other_documents)
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.title)
+        layout.addWidget(self.info)
+        layout.addLayout(row)
+        layout.addWidget(self.view, 1)
+
+    @property
+    def document(self) -> DocumentText | None:
+        return self.model.doc
+
+    def show_document(self, doc: DocumentText) -> None:
+        self.model.set_document(doc)
+        d = doc.document
+        self.title.setText(d.title or source_label(d))
+        pages = f" · {count_words(doc.pages, 'page')}" if doc.pages else ""
+        on_map = len(doc.paragraph_ids_on_map)
+        self.info.setText(f"{source_label(d)}{pages} · {count_words(len(doc.items), 'paragraph')}, {on_map} on the map")
+        self.info.setToolTip(d.path)
+        self.view.scrollToTop()
+
+    def current_id(self) -> int | None:
+        index = self.view.currentIndex()
+        return int(index.data(ID_ROLE)) if index.isValid() else None
+
+    def go_to(self, paragraph_id: int, *, announce: bool = False) -> bool:
+        """Make ``paragraph_id`` the reader's current row and scroll it into view; False if it is
+        not in the shown document. Without ``announce`` the move is not signalled."""
+        row = self.model.row_of(paragraph_id)
+        if row is None:
+            return False
+        index = self.model.index(row)
+        self._quiet = not announce
+        try:
+            self.view.selectionModel().setCurrentIndex(index, QItemSelectionModel.ClearAndSelect)
+        finally:
+            self._quiet = False
+        self.view.scrollTo(index, QAbstractItemView.PositionAtCenter)
+        return True
+
+    def _current_changed(self, current, _previous) -> None:
+        if current.isValid() and not self._quiet:
+            self.paragraphCurrent.emit(int(current.data(ID_ROLE)))
+
+
+def _reading_view(model: ReadingModel) -> QListView:
+    view = QListView()
+    view.setModel(model)
+    view.setWordWrap(True)
+    view.setSpacing(4)
+    view.setAlternatingRowColors(False)
+    view.setSelectionMode(QAbstractItemView.SingleSelection)
+    view.setVerticalScrollMode(QAbstractItemView.ScrollPerPixel)
+    view.setEditTriggers(QAbstractItemView.NoEditTriggers)
+    # Rows are laid out in batches as they come into view: a long document opens at once.
+    view.setLayoutMode(QListView.Batched)
+    view.setBatchSize(50)
+    view.setResizeMode(QListView.Adjust)  # re-wrap the text when the pane is resized
+    view.setTextElideMode(Qt.ElideNone)
+    return view
