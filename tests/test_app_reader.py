@@ -156,3 +156,27 @@ def test_launch_with_a_document_opens_the_reader(window, small_map, qtbot, monke
     assert launch_module.launch(small_map, document="bread.pdf") == 0
     assert window.reader.pane.document.document.id == _doc_id(window, "bread")
     assert window.session.path == small_map.resolve() or window.session.path.name == small_map.name
+
+
+def test_scrolling_moves_the_reading_point(opened, qtbot):
+    w = opened
+    w.reader.open_document(_doc_id(w, "rivers"))
+    pane = w.reader.pane
+    pane.view.setFixedHeight(60)  # so a few short paragraphs overflow and the view can scroll
+    qtbot.waitUntil(lambda: pane.view.verticalScrollBar().maximum() > 0, timeout=2000)
+    bar = pane.view.verticalScrollBar()
+    wheel_down(pane.view.viewport())
+    qtbot.waitUntil(lambda: pane.current_id() != pane.model.item(0).id, timeout=2000)
+    assert pane.current_id() == pane.model.item(pane.reading_point_row()).id
+    assert w.nav.current_pid == pane.current_id()
+
+
+def wheel_down(widget):
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    centre = QPointF(widget.width() / 2, widget.height() / 2)
+    event = QWheelEvent(centre, widget.mapToGlobal(centre), QPoint(0, 0), QPoint(0, -360), Qt.NoButton,
+                        Qt.NoModifier, Qt.NoScrollPhase, False)
+    QApplication.sendEvent(widget, event)

@@ -5,13 +5,17 @@ the pane only says so (``paragraphCurrent``), the window decides what follows (m
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QHBoxLayout, QListView, QVBoxLayout, QWidget
 
 from ideamap.app.panels.common import heading, muted
 from ideamap.app.reader.model import ID_ROLE, ReadingModel
-from ideamap.app.text import count_words, source_label
+from ideamap.app.text import count_words, file_name, source_label
 from ideamap.reading import DocumentText
+
+
+SCROLL_SETTLE_MS = 180
+READING_POINT = 1 / 3  # of the view's height, from the top: where the eye reads
 
 
 class ReaderPane(QWidget):
@@ -31,6 +35,15 @@ class ReaderPane(QWidget):
         self.view = _reading_view(self.model)
         self.view.selectionModel().currentChanged.connect(self._current_changed)
         self._quiet = False  # set while the window moves the reader, so it does not echo back
+        # Scrolling moves the reading point: once the scroll settles, the paragraph at a third of
+        # the view's height becomes current (a timer, so a fling does not pan the map 30 times).
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(SCROLL_SETTLE_MS)
+        self._settle.timeout.connect(self._follow_scroll)
+        # Only the user's scrolling (wheel, drag, page clicks): not the view's own re-layouts or
+        # resizes, nor the scroll that brings a paragraph chosen on the map into view.
+        self.view.verticalScrollBar().actionTriggered.connect(self._scrolled)
         row = QHBoxLayout()
         row.addWidget(self.other_documents)
         row.addStretch(1)
@@ -51,9 +64,13 @@ class ReaderPane(QWidget):
         self.title.setText(d.title or source_label(d))
         pages = f" · {count_words(doc.pages, 'page')}" if doc.pages else ""
         on_map = len(doc.paragraph_ids_on_map)
-        self.info.setText(f"{source_label(d)}{pages} · {count_words(len(doc.items), 'paragraph')}, {on_map} on the map")
+        self.info.setText(f"{file_name(d) if d.title else source_label(d)}{pages} · {count_words(len(doc.items), 'paragraph')}, {on_map} on the map")
         self.info.setToolTip(d.path)
-        self.view.scrollToTop()
+        self._quiet = True
+        try:
+            self.view.scrollToTop()
+        finally:
+            self._quiet = False
 
     def current_id(self) -> int | None:
         index = self.view.currentIndex()
@@ -69,10 +86,30 @@ class ReaderPane(QWidget):
         self._quiet = not announce
         try:
             self.view.selectionModel().setCurrentIndex(index, QItemSelectionModel.ClearAndSelect)
+            self._quiet = True  # the scroll below is ours, not the reader's
+            self.view.scrollTo(index, QAbstractItemView.EnsureVisible)
         finally:
             self._quiet = False
-        self.view.scrollTo(index, QAbstractItemView.PositionAtCenter)
+        self._settle.stop()
         return True
+
+    def reading_point_row(self) -> int | None:
+        """The row under the reading point, or None in an empty view."""
+        viewport = self.view.viewport()
+        index = self.view.indexAt(QPoint(viewport.width() // 2, int(viewport.height() * READING_POINT)))
+        return index.row() if index.isValid() else None
+
+    def _scrolled(self, _action: int) -> None:
+        if not self._quiet and self.model.doc is not None:
+            self._settle.start()
+
+    def _follow_scroll(self) -> None:
+        row = self.reading_point_row()
+        if row is None or row == self.view.currentIndex().row():
+            return
+        index = self.model.index(row)
+        # Current without scrolling to it: the user put it where it is.
+        self.view.selectionModel().setCurrentIndex(index, QItemSelectionModel.ClearAndSelect)
 
     def _current_changed(self, current, _previous) -> None:
         if current.isValid() and not self._quiet:
