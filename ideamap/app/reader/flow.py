@@ -19,6 +19,9 @@ from ideamap.app.reader.pane import ReaderPane
 from ideamap.errors import IdeamapError
 
 
+READER_WIDTH = 440
+
+
 class ReaderFlow(QObject):
     def __init__(self, window):
         super().__init__(window)
@@ -67,8 +70,11 @@ class ReaderFlow(QObject):
             return False
         self.pane.show_document(doc)
         self.w.show_document_footprint(doc_id)  # highlights it on the map: stays while reading
+        first_time = not self.dock.isVisible()
         self.dock.show()
         self.dock.raise_()
+        if first_time:  # room to read: wider than the documents list it shares a place with
+            self.w.resizeDocks([self.dock], [READER_WIDTH], Qt.Horizontal)
         # The reading point starts at the given paragraph, or quietly at the top: the map keeps
         # showing the whole footprint until the reader moves.
         start = at_paragraph if at_paragraph is not None else (doc.items[0].id if doc.items else None)
@@ -125,7 +131,8 @@ class ReaderFlow(QObject):
         if position is None:
             return False
         rect = getattr(getattr(self.w.canvas, "camera", None), "visible_world_rect", None)
-        if rect is None:
+        animating = getattr(self.w.canvas, "is_animating", lambda: False)()
+        if rect is None or animating:  # mid-flight the view is not where it is going: fly anew
             return True
         x0, y0, x1, y1 = rect()
         mx, my = 0.15 * (x1 - x0), 0.15 * (y1 - y0)  # a point at the very edge is as good as hidden

@@ -9,6 +9,7 @@ from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QHBoxLayout, QListView, QVBoxLayout, QWidget
 
 from ideamap.app.panels.common import heading, muted
+from ideamap.app.reader.delegate import WrappingDelegate
 from ideamap.app.reader.model import ID_ROLE, ReadingModel
 from ideamap.app.text import count_words, file_name, source_label
 from ideamap.reading import DocumentText
@@ -130,4 +131,6 @@ def _reading_view(model: ReadingModel) -> QListView:
     view.setBatchSize(50)
     view.setResizeMode(QListView.Adjust)  # re-wrap the text when the pane is resized
     view.setTextElideMode(Qt.ElideNone)
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)  # rows wrap to the width instead
+    view.setItemDelegate(WrappingDelegate(view))
     return view
