@@ -180,3 +180,23 @@ def wheel_down(widget):
     event = QWheelEvent(centre, widget.mapToGlobal(centre), QPoint(0, 0), QPoint(0, -360), Qt.NoButton,
                         Qt.NoModifier, Qt.NoScrollPhase, False)
     QApplication.sendEvent(widget, event)
+
+
+def test_cli_open_with_a_document_reaches_the_app(small_map, monkeypatch):
+    from click.testing import CliRunner
+
+    from ideamap.cli import main
+
+    calls = []
+
+    def fake_launch(map_path=None, document=None):
+        calls.append((map_path, document))
+        return 0
+
+    monkeypatch.setattr(launch_module, "launch", fake_launch)
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    result = CliRunner().invoke(main, ["open", str(small_map), "--document", "stars.pdf"])
+    assert result.exit_code == 0, result.output
+    assert calls == [(small_map, "stars.pdf")]
+    missing = CliRunner().invoke(main, ["open", str(small_map), "--document", "nowhere.pdf"])
+    assert missing.exit_code != 0 and "nowhere.pdf" in missing.output and len(calls) == 1
