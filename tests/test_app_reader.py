@@ -200,3 +200,37 @@ def test_cli_open_with_a_document_reaches_the_app(small_map, monkeypatch):
     assert calls == [(small_map, "stars.pdf")]
     missing = CliRunner().invoke(main, ["open", str(small_map), "--document", "nowhere.pdf"])
     assert missing.exit_code != 0 and "nowhere.pdf" in missing.output and len(calls) == 1
+
+
+def _write_pdf(path, pages):
+    """A real PDF of ``pages`` pages, written with Qt (no PDF library needed)."""
+    from PySide6.QtGui import QPainter, QPdfWriter
+
+    writer = QPdfWriter(str(path))
+    painter = QPainter(writer)
+    for n in range(pages):
+        if n:
+            writer.newPage()
+        painter.drawText(200, 200, f"Page {n + 1}")
+    painter.end()
+
+
+def test_a_pdf_shows_its_real_page_at_the_reading_point(opened, small_map, qtbot):
+    from ideamap.app.reader.page_view import qtpdf_available
+
+    if not qtpdf_available():
+        pytest.skip("QtPdf (PySide6-Addons, the 'pdf-view' extra) is not installed")
+    w = opened
+    _write_pdf(small_map.parent / "rivers.pdf", 4)  # the path the small map's document has
+    w.reader.open_document(_doc_id(w, "rivers"))
+    page_view = w.reader.pane.page_view
+    assert page_view.isVisibleTo(w.reader.pane) and page_view.pdf.pageCount() == 4
+    assert page_view.current_page() == 1
+    view = w.reader.pane.view
+    view.setFocus()
+    QTest.keyClick(view, Qt.Key_Down)
+    QTest.keyClick(view, Qt.Key_Down)
+    qtbot.waitUntil(lambda: page_view.current_page() == 3, timeout=2000)  # the third paragraph's page
+    # A PDF that is not on disk any more: the text only, and a line saying so.
+    w.reader.open_document(_doc_id(w, "stars"))
+    assert page_view.stack.currentWidget() is page_view.note and "not at" in page_view.note.text()

@@ -6,11 +6,14 @@ the pane only says so (``paragraphCurrent``), the window decides what follows (m
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, QTimer, Signal
-from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QHBoxLayout, QListView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView, QCheckBox, QHBoxLayout, QListView, QSplitter, QVBoxLayout, QWidget,
+)
 
 from ideamap.app.panels.common import heading, muted
 from ideamap.app.reader.delegate import WrappingDelegate
-from ideamap.app.reader.model import ID_ROLE, ReadingModel
+from ideamap.app.reader.model import ID_ROLE, PAGE_ROLE, ReadingModel
+from ideamap.app.reader.page_view import make_page_view
 from ideamap.app.text import count_words, file_name, source_label
 from ideamap.reading import DocumentText
 
@@ -48,12 +51,21 @@ class ReaderPane(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.other_documents)
         row.addStretch(1)
+        # A PDF's real page under its text, following the reading point (when QtPdf is installed).
+        self.page_view = make_page_view()
+        self.splitter = QSplitter(Qt.Vertical)
+        self.splitter.addWidget(self.view)
+        if self.page_view is not None:
+            self.splitter.addWidget(self.page_view)
+            self.splitter.setStretchFactor(0, 1)
+            self.splitter.setStretchFactor(1, 1)
+            self.page_view.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.title)
         layout.addWidget(self.info)
         layout.addLayout(row)
-        layout.addWidget(self.view, 1)
+        layout.addWidget(self.splitter, 1)
 
     @property
     def document(self) -> DocumentText | None:
@@ -67,6 +79,7 @@ class ReaderPane(QWidget):
         on_map = len(doc.paragraph_ids_on_map)
         self.info.setText(f"{file_name(d) if d.title else source_label(d)}{pages} · {count_words(len(doc.items), 'paragraph')}, {on_map} on the map")
         self.info.setToolTip(d.path)
+        self._show_pages(doc)
         self._quiet = True
         try:
             self.view.scrollToTop()
@@ -112,7 +125,19 @@ class ReaderPane(QWidget):
         # Current without scrolling to it: the user put it where it is.
         self.view.selectionModel().setCurrentIndex(index, QItemSelectionModel.ClearAndSelect)
 
+    def _show_pages(self, doc: DocumentText) -> None:
+        if self.page_view is None:
+            return
+        is_pdf = doc.document.doc_type == "pdf"
+        self.page_view.setVisible(is_pdf)
+        if is_pdf:
+            self.page_view.show_file(doc.document.path)
+        else:
+            self.page_view.clear()
+
     def _current_changed(self, current, _previous) -> None:
+        if current.isValid() and self.page_view is not None and self.page_view.isVisibleTo(self):
+            self.page_view.go_to_page(current.data(PAGE_ROLE))
         if current.isValid() and not self._quiet:
             self.paragraphCurrent.emit(int(current.data(ID_ROLE)))
 
