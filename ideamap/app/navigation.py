@@ -120,6 +120,9 @@ class Navigator(QObject):
             rows = [row for row in rows if row[1].document_id != own]
         rows = rows[:N_NEIGHBORS]
         panel.show_neighbors(rows)
+        if not rows and self.other_documents_only:
+            panel.show_neighbors_unavailable("No paragraph of another document is close in meaning "
+                                             "(the reader's “other documents only” is on).")
         self.w.canvas.set_neighbors([n.paragraph_id for n, _, _ in rows])
 
     # -- actions on the shown paragraph -----------------------------------------------------
