@@ -72,8 +72,9 @@ def _window_possible() -> bool:
     return problem is None
 
 
-def launch(map_path: Path | str | None = None) -> int:
-    """Open the app on ``map_path``, or on the start screen. Returns the exit status."""
+def launch(map_path: Path | str | None = None, document: str | None = None) -> int:
+    """Open the app on ``map_path``, or on the start screen; with ``document`` (a path or file
+    name of the map's documents) that document opens in the reader. Returns the exit status."""
     if not _window_possible():
         return 1
     app = make_app()
@@ -81,8 +82,15 @@ def launch(map_path: Path | str | None = None) -> int:
     window = _window()
     if map_path is not None:
         # After the first paint, so the window is on screen before the map is read.
-        QTimer.singleShot(0, lambda: window.open_map(Path(map_path)))
+        QTimer.singleShot(0, lambda: open_in(window, map_path, document))
     return app.exec()
+
+
+def open_in(window, map_path: Path | str, document: str | None = None) -> bool:
+    """Open the map, then the document in the reader (both say why in a message if they cannot)."""
+    if not window.open_map(Path(map_path)):
+        return False
+    return document is None or window.reader.open_path(document)
 
 
 def launch_demo() -> int:

@@ -42,6 +42,7 @@ class MainWindow(QMainWindow):
         self.builds = BuildFlow(self)
         self.adapts = AdaptFlow(self)
         self.search = SearchController(self)
+        self.reader = None  # ReaderFlow, made with the docks in _build_ui
         self.index_tasks = Background(self)
         self._build_ui()
         self._connect()
@@ -66,6 +67,9 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.start)
         self.stack.addWidget(self.map_page)
         self.setCentralWidget(self.stack)
+        from ideamap.app.reader.flow import ReaderFlow
+
+        self.reader = ReaderFlow(self)
 
     def _connect(self) -> None:
         self.start.newFromFolder.connect(self.builds.new_from_folder)
@@ -76,11 +80,12 @@ class MainWindow(QMainWindow):
         p.neighborActivated.connect(lambda pid: self.nav.show_paragraph(pid, fly=True))
         p.openAtPage.connect(self.nav.open_at_page)
         p.copyCitation.connect(self.nav.copy_citation)
-        p.showDocument.connect(self.show_document_footprint)
+        p.showDocument.connect(self.reader.show_document)
         self.island_panel.paragraphActivated.connect(lambda pid: self.nav.show_paragraph(pid, fly=True))
         self.island_panel.zoomRequested.connect(self.nav.zoom_to_island)
         self.island_panel.islandActivated.connect(self.nav.go_to_island)
         self.documents_panel.documentChosen.connect(self.show_document_footprint)
+        self.documents_panel.documentOpened.connect(self.reader.open_document)
         self.documents_panel.highlightCleared.connect(lambda: self.canvas and self.canvas.set_highlight([]))
         self.search_panel.resultActivated.connect(lambda pid: self.nav.show_paragraph(pid, fly=True))
         self.search.resultsReady.connect(self._show_search_results)
@@ -97,6 +102,7 @@ class MainWindow(QMainWindow):
         self.canvas = kit.make_canvas()
         self.minimap = kit.make_minimap(self.canvas) if kit.make_minimap else None
         layout.install_canvas(self, self.canvas, self.minimap)
+        self.reader.install_shortcuts()
         self.canvas.paragraphClicked.connect(self.nav.paragraph_clicked)
         self.canvas.islandClicked.connect(self.nav.island_clicked)
         self.canvas.hovered.connect(self._hovered)
@@ -174,6 +180,7 @@ class MainWindow(QMainWindow):
     def close_map(self) -> None:
         if self.session is None:
             return
+        self.reader.reset()
         self.session.close()
         self.session = None
         self.search.set_session(None)
@@ -191,6 +198,8 @@ class MainWindow(QMainWindow):
     def _set_map_chrome(self, on: bool) -> None:
         for widget in (self.left_dock, self.right_dock, self.toolbar):
             widget.setVisible(on)
+        if not on:
+            self.reader.dock.hide()
         for action in self.actions.map_only:
             action.setEnabled(on)
         self.actions.resume.setEnabled(False)

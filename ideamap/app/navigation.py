@@ -21,12 +21,14 @@ class Navigator(QObject):
 
     historyChanged = Signal()
     message = Signal(str)
+    paragraphShown = Signal(int)  # the reader follows it
 
     def __init__(self, window):
         super().__init__(window)
         self.w = window
         self.history = History()
         self.current_pid: int | None = None
+        self.other_documents_only = False  # the reader turns it on while a document is read
 
     # -- entry points -------------------------------------------------------------------------
     def paragraph_clicked(self, pid: int) -> None:
@@ -53,6 +55,7 @@ class Navigator(QObject):
         self.w.show_details(self.w.paragraph_panel)
         self._move_camera(pid, fly)
         self.refresh_neighbors()
+        self.paragraphShown.emit(pid)
 
     def show_island(self, level: int, key: int, *, record: bool = True) -> None:
         session = self.w.session
@@ -107,11 +110,19 @@ class Navigator(QObject):
             panel.show_neighbors_unavailable("This paragraph is not on the map (a heading or a reference).")
             return
         # Below zero similarity a "neighbour" is unrelated (it happens on small maps): left out.
-        found = [n for n in session.neighbors(pid, N_NEIGHBORS) if n.similarity > 0]
+        wanted = N_NEIGHBORS * (4 if self.other_documents_only else 1)  # room for the ones left out
+        found = [n for n in session.neighbors(pid, wanted) if n.similarity > 0]
         paragraphs = {p.id: p for p in session.store.paragraphs([n.paragraph_id for n in found])}
         rows = [(n, paragraphs[n.paragraph_id], session.document(paragraphs[n.paragraph_id].document_id))
                 for n in found if n.paragraph_id in paragraphs]
+        if self.other_documents_only:
+            own = session.paragraph(pid).document_id
+            rows = [row for row in rows if row[1].document_id != own]
+        rows = rows[:N_NEIGHBORS]
         panel.show_neighbors(rows)
+        if not rows and self.other_documents_only:
+            panel.show_neighbors_unavailable("No paragraph of another document is close in meaning "
+                                             "(the reader's “other documents only” is on).")
         self.w.canvas.set_neighbors([n.paragraph_id for n, _, _ in rows])
 
     # -- actions on the shown paragraph -----------------------------------------------------

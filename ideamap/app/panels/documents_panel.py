@@ -15,6 +15,7 @@ from ideamap.model import READABLE_STATUSES, Document, FileStatus
 
 class DocumentsPanel(QWidget):
     documentChosen = Signal(int)
+    documentOpened = Signal(int)  # double-click or Enter: read it
     highlightCleared = Signal()
 
     def __init__(self, parent: QWidget | None = None):
@@ -35,6 +36,7 @@ class DocumentsPanel(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeToContents)
         self.tree.itemSelectionChanged.connect(self._selected)
+        self.tree.itemActivated.connect(self._opened)  # double-click, or Enter on a row
         clear = QPushButton("Clear highlight")
         clear.clicked.connect(self._clear)
         row = QHBoxLayout()
@@ -80,6 +82,10 @@ class DocumentsPanel(QWidget):
         items = self.tree.selectedItems()
         if items:
             self.documentChosen.emit(int(items[0].data(0, ID_ROLE)))
+
+    def _opened(self, item: QTreeWidgetItem) -> None:
+        if item.flags() & Qt.ItemIsSelectable:  # a file that was not read has nothing to show
+            self.documentOpened.emit(int(item.data(0, ID_ROLE)))
 
     def _clear(self) -> None:
         self.tree.clearSelection()

@@ -57,7 +57,7 @@ class ParagraphPanel(QWidget):
         self.copy_button.setToolTip("Copy the text followed by its file and page")
         self.copy_button.clicked.connect(self.copyCitation)
         self.doc_button = QPushButton("Show document")
-        self.doc_button.setToolTip("Highlight every paragraph of this document on the map")
+        self.doc_button.setToolTip("Read this document in order (Enter), its paragraphs highlighted on the map")
         self.doc_button.clicked.connect(lambda: self.document and self.showDocument.emit(self.document.id))
         for button in (self.open_button, self.copy_button, self.doc_button):
             row.addWidget(button)
