@@ -9,7 +9,7 @@ import numpy as np
 
 from ideamap.layout import islands as isl
 from ideamap.layout import labels
-from ideamap.layout import projection as proj
+from ideamap.layout.landmarks import LANDMARK_SAMPLE, project_with_landmarks
 from ideamap.layout.neighbors import normalise_rows
 from ideamap.layout.specs import relabel_islands
 from ideamap.layout.types import SEA, LayoutResult
@@ -23,12 +23,15 @@ def compute_layout(
     *,
     seed: int = 42,
     progress: Callable[[str], None] | None = None,
+    landmark_sample: int = LANDMARK_SAMPLE,
 ) -> LayoutResult:
     """Project paragraphs to a 2-D map, find nested islands and label them.
 
     ``vectors`` are the (n, d) paragraph embeddings (normalised here again to be safe), ``texts``
     the paragraphs in the same order. The same input and ``seed`` give the same map. The first
-    call in a process spends a few seconds compiling UMAP's numba kernels.
+    call in a process spends a few seconds compiling UMAP's numba kernels. Above
+    ``landmark_sample`` paragraphs UMAP is fitted on that many landmarks and the rest are placed
+    from their nearest landmarks (see landmarks.py); at or below it the map is unchanged.
     """
     say = progress or (lambda _msg: None)
     vectors = normalise_rows(vectors)
@@ -40,7 +43,7 @@ def compute_layout(
 
     say("Projecting paragraphs onto the map")
     t0 = time.perf_counter()
-    coords = _project(vectors, seed, params)
+    coords = _project(vectors, seed, params, landmark_sample)
     timings["projection"] = time.perf_counter() - t0
 
     say("Finding islands")
@@ -58,8 +61,8 @@ def compute_layout(
     return LayoutResult(coords=coords, levels=levels, islands=islands, sea_hint=sea_hint, params=params)
 
 
-def _project(vectors: np.ndarray, seed: int, params: dict) -> np.ndarray:
-    coords, params["projection"] = proj.project_map(vectors, seed)
+def _project(vectors: np.ndarray, seed: int, params: dict, sample: int) -> np.ndarray:
+    coords, params["projection"] = project_with_landmarks(vectors, seed, sample=sample)
     return coords
 
 
