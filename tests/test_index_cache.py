@@ -112,3 +112,20 @@ def test_keys_only_name_files_in_our_folder(own_cache):
     with pytest.raises(ValueError):
         index_cache.load("../../etc/passwd", ntotal=1, dim=1)
     assert index_cache.load("0" * 64, ntotal=1, dim=1) is None
+
+
+def test_only_the_cache_module_deserializes_faiss_indexes():
+    """Parsing index bytes is allowed in one place, whose files are ours and checksummed."""
+    import ast
+    from pathlib import Path
+
+    import ideamap
+
+    package = Path(ideamap.__file__).parent
+    found = []
+    for source in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(source.read_text(), str(source))):
+            name = getattr(node, "attr", None) or getattr(node, "name", None)
+            if name in ("deserialize_index", "read_index", "read_index_binary"):
+                found.append(source.relative_to(package).as_posix())
+    assert set(found) == {"search/index_cache.py"}, found
