@@ -1,4 +1,4 @@
-"""Nearest-neighbour index benchmark: above 200k paragraphs ideamap switches from exact FAISS
+"""Nearest-neighbour index benchmark: above 50k paragraphs ideamap switches from exact FAISS
 search to an IVF index (HNSW before; see bench_index_cache.py). This measures its recall@10 against exact search (goal ≥ 0.95), and
 the query and build times of both, in the same run.
 

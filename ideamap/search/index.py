@@ -16,7 +16,9 @@ import numpy as np
 from ideamap.errors import NotFoundError
 from ideamap.model import Neighbor
 
-APPROX_THRESHOLD = 200_000
+# Exact search costs one pass over all vectors per click: 164 ms p50 / 219 ms p95 at 100k on
+# this busy 2-core machine (benchmarks/results/index_cache.json), so approximate from 50k up.
+APPROX_THRESHOLD = 50_000
 IVF_LISTS_PER_SQRT_N = 4
 IVF_TRAIN_PER_LIST = 40  # k-means on at most 40 points per list: faiss's own lower advice is 39
 NPROBE = 48
