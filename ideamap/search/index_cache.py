@@ -7,9 +7,9 @@ under a name that is the sha256 of exactly those things. A map that changed has 
 gets a fresh build; the stale file is never consulted.
 
 Safety: a map file may come from a stranger, so no index is ever read from a map. Only files in
-our own cache folder, named by a key we computed, are read, and each carries a sha256 of its
-bytes that is checked *before* FAISS parses them, so a truncated or damaged file (a crash mid
-write on another tool, a full disk) is rebuilt instead of being handed to C++ code.
+our own cache folder, named by a key we computed, are read, and each has a sidecar with the
+sha256 of its bytes that is checked *before* FAISS parses them, so a truncated or damaged file
+(a full disk, another tool) is rebuilt instead of being handed to C++ code.
 """
 
 from __future__ import annotations
@@ -61,17 +61,17 @@ def load(key: str, *, ntotal: int, dim: int):
 
     path = _path(key)
     try:
-        data = path.read_bytes()
+        expected = path.with_suffix(".sha256").read_text().strip()
+        actual = _file_sha256(path)
     except OSError:
-        return None
-    head = len(FORMAT) + 32
-    if len(data) < head or data[: len(FORMAT)] != FORMAT:
         return _discard(path)
-    body = memoryview(data)[head:]
-    if hashlib.sha256(body).digest() != data[len(FORMAT) : head]:
+    if actual != expected:
         return _discard(path)
     try:
-        index = faiss.deserialize_index(np.frombuffer(body, dtype=np.uint8))
+        # Our own file, in our own folder, whose bytes were just checked against the sidecar
+        # we wrote with it. (deserialize_index on the bytes would avoid the second read but is
+        # ~20x slower: 3-6 s vs 0.25 s for 300 MB here.)
+        index = faiss.read_index(str(path))
     except Exception:  # faiss raises RuntimeError on formats it does not know
         return _discard(path)
     if index.ntotal != ntotal or index.d != dim:
@@ -81,32 +81,47 @@ def load(key: str, *, ntotal: int, dim: int):
 
 
 def save(key: str, index) -> Path:
-    """Write atomically (temp file + rename), so a reader never sees half a file."""
+    """Write atomically (temp file + rename), so a reader never sees half a file; the checksum
+    sidecar goes last, so a crash in between leaves a mismatch, hence a rebuild."""
     import faiss
 
     path = _path(key)
-    body = faiss.serialize_index(index).tobytes()
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tag = f"{os.getpid()}.{threading.get_ident()}.tmp"
+    tmp, tmp_sum = path.with_name(f".{path.name}.{tag}"), path.with_name(f".{key}.sha256.{tag}")
     try:
-        with open(tmp, "wb") as f:
-            f.write(FORMAT)
-            f.write(hashlib.sha256(body).digest())
-            f.write(body)
-            f.flush()
-            os.fsync(f.fileno())
+        faiss.write_index(index, str(tmp))
+        tmp_sum.write_text(_file_sha256(tmp))
+        _fsync(tmp), _fsync(tmp_sum)
+        path.with_suffix(".sha256").unlink(missing_ok=True)
         os.replace(tmp, path)
+        os.replace(tmp_sum, path.with_suffix(".sha256"))
     finally:
         tmp.unlink(missing_ok=True)
+        tmp_sum.unlink(missing_ok=True)
     _prune(path.parent)
     return path
 
 
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256(FORMAT)
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 24):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb+") as f:
+        os.fsync(f.fileno())
+
+
 def _discard(path: Path) -> None:
     path.unlink(missing_ok=True)
+    path.with_suffix(".sha256").unlink(missing_ok=True)
     return None
 
 
 def _prune(folder: Path) -> None:
     files = sorted(folder.glob("*.faiss"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in files[KEEP_FILES:]:
-        old.unlink(missing_ok=True)
+        _discard(old)
