@@ -131,7 +131,9 @@ class TorchBf16Backend:
         out = []
         with torch.inference_mode():
             for start in range(0, len(texts), batch_size):
-                features = self.model.tokenize(texts[start : start + batch_size])
+                # sentence-transformers >= 6 names it preprocess (tokenize is deprecated there)
+                prep = getattr(self.model, "preprocess", None) or self.model.tokenize
+                features = prep(texts[start : start + batch_size])
                 features = self.model[0](features)
                 features["token_embeddings"] = features["token_embeddings"].float()
                 for module in list(self.model)[1:]:
