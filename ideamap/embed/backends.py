@@ -1,4 +1,4 @@
-"""Ways to run the encoder network. Both return L2-normalised, mean-pooled vectors.
+"""Ways to run the encoder network. All return L2-normalised, mean-pooled vectors.
 
 * ``OnnxBackend`` (default): the model exported once to ONNX and run with ONNX Runtime in fp32.
   Measured on the 2-core build machine: about 2x plain ``SentenceTransformer.encode`` with
@@ -7,8 +7,8 @@
 * ``TorchBf16Backend``: the sentence-transformers model with its transformer cast to bfloat16
   (not autocast), chosen automatically only where the CPU computes bf16 natively (AMX or
   AVX512_BF16; issue 8 measured on an AMX machine: 14.2k tokens/s vs 5.7k for plain encode,
-  recall@10 0.991 vs fp32). Where bf16
-  is emulated it is several times *slower* than fp32, so everywhere else ONNX fp32 stays.
+  recall@10 0.991 vs fp32). Where bf16 is emulated it is several times *slower* than fp32, so
+  everywhere else ONNX fp32 stays.
   IDEAMAP_EMBED_PRECISION=fp32|bf16|auto overrides (see benchmarks/bench_embed_precision.py).
 * ``TorchBackend``: plain sentence-transformers fp32, when ONNX Runtime is missing or
   IDEAMAP_BACKEND=torch.
