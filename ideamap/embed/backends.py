@@ -1,12 +1,17 @@
-"""Ways to run the encoder network. Both return L2-normalised, mean-pooled vectors.
+"""Ways to run the encoder network. All return L2-normalised, mean-pooled vectors.
 
 * ``OnnxBackend`` (default): the model exported once to ONNX and run with ONNX Runtime in fp32.
   Measured on the 2-core build machine: about 2x plain ``SentenceTransformer.encode`` with
   identical 10-NN sets, and no torch import once the export is cached (the app's search starts
   faster). ONNX files are protobuf data, not code, so loading one runs nothing.
-* ``TorchBackend``: sentence-transformers on torch, with bf16 autocast where the CPU computes it
-  natively. Faster still on AVX-512 machines, but it changed 5-6% of 10-NN sets on real meeting
-  notes, so it is only used when ONNX Runtime is missing or IDEAMAP_BACKEND=torch.
+* ``TorchBf16Backend``: the sentence-transformers model with its transformer cast to bfloat16
+  (not autocast), chosen automatically only where the CPU computes bf16 natively (AMX or
+  AVX512_BF16; issue 8 measured on an AMX machine: 14.2k tokens/s vs 5.7k for plain encode,
+  recall@10 0.991 vs fp32). Where bf16 is emulated it is several times *slower* than fp32, so
+  everywhere else ONNX fp32 stays.
+  IDEAMAP_EMBED_PRECISION=fp32|bf16|auto overrides (see benchmarks/bench_embed_precision.py).
+* ``TorchBackend``: plain sentence-transformers fp32, when ONNX Runtime is missing or
+  IDEAMAP_BACKEND=torch.
 """
 
 from __future__ import annotations
@@ -96,29 +101,83 @@ def _pad(encodings, max_length: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 class TorchBackend:
-    def __init__(self, st_model, precision: str):
+    name = "torch-fp32"
+
+    def __init__(self, st_model):
         self.model = st_model
-        self.precision = precision
-        self.name = f"torch-{precision}"
 
     def embed(self, texts: list[str], batch_size: int) -> np.ndarray:
         import torch
 
-        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
+        with torch.inference_mode():
             vecs = self.model.encode(texts, batch_size=batch_size, convert_to_numpy=True, normalize_embeddings=True)
         return np.asarray(vecs, dtype=np.float32)
 
 
-def choose_precision() -> str:
-    """bf16 where the CPU computes it natively (AVX-512/AMX); fp32 elsewhere, where emulated
-    bf16 would be slower. IDEAMAP_PRECISION=fp32|bf16 overrides."""
-    forced = os.environ.get("IDEAMAP_PRECISION", "").lower()
-    if forced in ("fp32", "bf16"):
-        return forced
+class TorchBf16Backend:
+    """The transformer module in bf16; pooling and any later modules in fp32 on the float32-cast
+    token vectors, so only the matmuls (where native bf16 pays) lose precision."""
+
+    name = "torch-bf16"
+
+    def __init__(self, st_model):
+        import torch
+
+        self.model = st_model.eval()
+        self.model[0].to(torch.bfloat16)
+
+    def embed(self, texts: list[str], batch_size: int) -> np.ndarray:
+        import torch
+
+        out = []
+        with torch.inference_mode():
+            for start in range(0, len(texts), batch_size):
+                # sentence-transformers >= 6 names it preprocess (tokenize is deprecated there)
+                prep = getattr(self.model, "preprocess", None) or self.model.tokenize
+                features = prep(texts[start : start + batch_size])
+                features = self.model[0](features)
+                features["token_embeddings"] = features["token_embeddings"].float()
+                for module in list(self.model)[1:]:
+                    features = module(features)
+                vecs = torch.nn.functional.normalize(features["sentence_embedding"].float(), dim=-1)
+                out.append(vecs.numpy())
+        return np.concatenate(out).astype(np.float32)
+
+
+PRECISION_ENV = "IDEAMAP_EMBED_PRECISION"
+_NATIVE_BF16_FLAGS = {"amx_bf16", "avx512_bf16"}
+
+
+def cpu_flags() -> set[str] | None:
+    """The CPU's feature flags from /proc/cpuinfo (Linux); None where it cannot be read."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return None
+
+
+def native_bf16() -> bool:
+    """True only where bf16 matmuls run in hardware (AMX tiles or AVX512_BF16 dot products);
+    plain AVX-512 or AVX2 emulate bf16, which is slower than fp32."""
+    flags = cpu_flags()
+    if flags is not None:
+        return bool(flags & _NATIVE_BF16_FLAGS)
     import torch
 
-    capability = torch.backends.cpu.get_cpu_capability().upper()
-    return "bf16" if ("AVX512" in capability or "AMX" in capability) else "fp32"
+    return "AMX" in torch.backends.cpu.get_cpu_capability().upper()
+
+
+def choose_precision() -> str:
+    """"bf16" or "fp32": IDEAMAP_EMBED_PRECISION=fp32|bf16 forces (IDEAMAP_PRECISION is the old
+    name); auto (the default) takes bf16 only where the CPU computes it natively."""
+    forced = (os.environ.get(PRECISION_ENV) or os.environ.get("IDEAMAP_PRECISION") or "auto").lower()
+    if forced in ("fp32", "bf16"):
+        return forced
+    return "bf16" if native_bf16() else "fp32"
 
 
 def load_sentence_transformer(model_dir: Path):

@@ -2,7 +2,7 @@
 
 Speed choices, measured on this project's 2-core build machine (see benchmarks/bench_embed.py):
 windows are sorted by length so each batch pads little, and the network runs in ONNX Runtime
-(backends.py says why that and not bf16).
+(fp32), or torch in bf16 where the CPU computes bf16 natively (backends.py says why).
 """
 
 from __future__ import annotations
@@ -130,21 +130,29 @@ _LOADED: dict[str, Encoder] = {}
 
 def load_encoder(model_id: str = DEFAULT_MODEL_ID, *, backend: str | None = None) -> Encoder:
     """Load (once per process) the encoder ``model_id`` from local files only.
-    ``backend``: "onnx" or "torch"; default IDEAMAP_BACKEND, else onnx when available."""
+    ``backend``: "onnx" or "torch"; default IDEAMAP_BACKEND, else torch-bf16 where the CPU has
+    native bf16 (or IDEAMAP_EMBED_PRECISION=bf16), else onnx when available."""
+    from ideamap.embed.backends import choose_precision
+
     backend = backend or os.environ.get("IDEAMAP_BACKEND", "") or _default_backend()
-    key = f"{model_id}|{backend}"
+    precision = choose_precision() if backend == "torch" else "fp32"
+    key = f"{model_id}|{backend}|{precision}"
     if key not in _LOADED:
-        _LOADED[key] = _load(model_id, backend)
+        _LOADED[key] = _load(model_id, backend, precision)
     return _LOADED[key]
 
 
 def _default_backend() -> str:
     import importlib.util
 
+    from ideamap.embed.backends import choose_precision
+
+    if choose_precision() == "bf16":
+        return "torch"
     return "onnx" if importlib.util.find_spec("onnxruntime") else "torch"
 
 
-def _load(model_id: str, backend_name: str) -> Encoder:
+def _load(model_id: str, backend_name: str, precision: str = "fp32") -> Encoder:
     from ideamap.embed import backends
 
     os.environ["HF_HUB_OFFLINE"] = "1"  # a user's app must never reach for a model hub
@@ -164,7 +172,8 @@ def _load(model_id: str, backend_name: str) -> Encoder:
         backend = backends.OnnxBackend(_onnx_file(path), tokenizer, max_len)
     else:
         model = backends.load_sentence_transformer(path)
-        backend = backends.TorchBackend(model, backends.choose_precision())
+        bf16 = precision == "bf16"
+        backend = backends.TorchBf16Backend(model) if bf16 else backends.TorchBackend(model)
     version = f"{model_version(model_id)}; backend {backend.name}"
     return Encoder(backend, tokenizer, model_id=model_id, version=version, dim=dim, max_seq_length=max_len)
 
