@@ -36,7 +36,9 @@ INSTALL_HINT = (
     "tesseract.exe on PATH)"
 )
 
-_GOOD_CATEGORIES = ("L", "N", "P", "Z", "Sm", "Sc")
+# Punctuation of ordinary prose; other punctuation (†‡§¶ and the like) is what a font
+# without a Unicode map often decodes to, so it counts against the layer.
+_COMMON_PUNCT = set(".,;:!?'\"()[]{}-\u2010\u2011\u2013\u2014/\\\u2026\u2018\u2019\u201c\u201d\u00ab\u00bb%&*#@_\u00b7\u2022")
 _VOWELS = set("aeiouyAEIOUY")
 
 
@@ -66,10 +68,12 @@ def usable_layer(page: PageText) -> bool:
 
 
 def _good_char(ch: str) -> bool:
-    if ch == "\ufffd":
-        return False
+    if ch in _COMMON_PUNCT:
+        return True
     category = unicodedata.category(ch)
-    return category in _GOOD_CATEGORIES or category[0] in ("L", "N", "P")
+    # Letters (any script), digits, maths and currency signs; not controls, private-use,
+    # unassigned or replacement characters, nor odd symbols and punctuation.
+    return category[0] in ("L", "N") or category == "Sm" or (category == "Sc" and ch != "\u00a4")
 
 
 def _vowelless_share(text: str) -> float:
