@@ -107,7 +107,7 @@ def _read_into(path: Path, result: ReadResult) -> None:
         return
     paragraphs, layout_title = paragraphs_from_pages(pages)
     result.paragraphs = paragraphs
-    result.title = _choose_title(metadata.get("Title", ""), layout_title, path)
+    result.title = _choose_title(metadata.get("Title", ""), layout_title, path, pages)
     result.date = _pdf_date(metadata.get("CreationDate", ""))
     _set_status(result, pages, failed, n_pages, encrypted, ocr)
 
@@ -313,10 +313,13 @@ def _metadata(pdf) -> dict[str, str]:
         return {}
 
 
-def _choose_title(meta_title: str, layout_title: str, path: Path) -> str:
-    """The metadata title if it looks like a real title, else the title the first page shows,
-    else the file name."""
-    return _sensible_title(meta_title) or _sensible_title(layout_title) or path.stem
+def _choose_title(meta_title: str, layout_title: str, path: Path, pages=()) -> str:
+    """The metadata title if it looks like a real title, else the largest text of the first
+    page (not a banner), else the first page's title heading, else the file name."""
+    from ideamap.ingest.pdf_title import largest_text_title
+
+    return (_sensible_title(meta_title) or _sensible_title(largest_text_title(list(pages)))
+            or _sensible_title(layout_title) or path.stem)
 
 
 _JUNK_TITLES = {"untitled", "title", "no title", "document", "powerpoint presentation", "slide 1"}
