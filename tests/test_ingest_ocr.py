@@ -153,3 +153,25 @@ def test_usable_layer_tells_noise_from_text():
     assert not pdf_ocr.usable_layer(_page("\ue000\ue001\ue002 \ufffd\ufffd " * 10))
     # A font whose codes map to wrong letters: words without vowels.
     assert not pdf_ocr.usable_layer(_page("Tkr qwrt bcdf ghjk lmnp strv xzcv bnmk wrtz pldk " * 3))
+
+
+# --- titles --------------------------------------------------------------------------------
+
+
+def test_title_is_the_largest_text_not_a_banner_nor_the_authors(qapp, tmp_path):
+    from tests.test_ingest_pdf import PdfMaker
+
+    maker = PdfMaker(tmp_path / "paper.pdf")
+    maker.set_font(24, bold=True)
+    maker.line(72, 50, "Research")  # a banner, larger than the title
+    maker.set_font(18)
+    maker.line(72, 120, "Glacial erratics and the slow")
+    maker.line(72, 142, "grinding of valleys")
+    maker.set_font(12)
+    maker.line(72, 170, "Ann Smith, Bob Jones and Carol White")
+    maker.set_font(10)
+    maker.wrap(PAGE_1 + " " + PAGE_2, 72, 220, 450)
+    maker.wrap("2. Material and methods", 72, 320, 450)
+    maker.close()
+    result = read_pdf(tmp_path / "paper.pdf")
+    assert result.title == "Glacial erratics and the slow grinding of valleys"
