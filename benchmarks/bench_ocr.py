@@ -33,8 +33,11 @@ def known_pages(paper: Path, n: int) -> list[str]:
     pages = {}
     for p in result.paragraphs:
         pages.setdefault(p.page, []).append(p.text)
-    # About one page of 11 pt text fits on a scan page; keep 1800 characters of each.
-    return [" ".join(pages[k])[:1800] for k in sorted(pages)[:n]]
+    # About one page of 11 pt text fits on a scan page: keep up to 1800 characters of each,
+    # cut after a full stop, so that no paragraph runs on to the next scan page (it would be
+    # joined to this page's paragraph and counted as missing from the next).
+    texts = [" ".join(pages[k])[:1800] for k in sorted(pages)[:n]]
+    return [t[: t.rfind(". ") + 1] if ". " in t else t for t in texts]
 
 
 def scans(texts: list[str], dpi: int, folder: Path) -> dict:
