@@ -6,9 +6,16 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup run test bench clean
+.PHONY: setup run test bench clean ocr
 
-setup: $(STAMP)
+setup: $(STAMP) ocr
+
+# Tesseract (OCR of scanned PDFs) is an OS package; installed only where it is missing and
+# apt-get can run (root or sudo). Without it ideamap still works and says what to install.
+ocr:
+	@command -v tesseract >/dev/null || { command -v apt-get >/dev/null && \
+	  { $$( [ "$$(id -u)" = 0 ] || echo sudo -n ) apt-get install -y -q tesseract-ocr tesseract-ocr-eng \
+	    || echo "warning: could not install tesseract-ocr; OCR tests will be skipped"; }; } || true
 
 # torch first, pinned: on these machines torch==2.13.0 is a CPU build on local disk, while an
 # unpinned torch would pull a CUDA build of several GB.

@@ -10,6 +10,7 @@ Exit codes (stable, for scripts):
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -81,7 +82,9 @@ def _open(map_path: Path):
 @click.option("--file-timeout", default=60.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
               help="Seconds one file may take to read; a file that takes longer is reported as timed out.")
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
-def build(paths, output, seed, file_timeout, as_json):
+@click.option("--no-ocr", is_flag=True, help="Do not read scanned pages by OCR (Tesseract); "
+              "they are reported as having no text. Same as IDEAMAP_OCR=0.")
+def build(paths, output, seed, file_timeout, as_json, no_ocr):
     """Make a new map from folders and files (PDF, HTML, Markdown, text, notes, .vtt/.srt, .docx).
 
     \b
@@ -92,6 +95,8 @@ def build(paths, output, seed, file_timeout, as_json):
     from ideamap.cli_progress import StageBars
     from ideamap.pipeline import BuildOptions, build as run_build
 
+    if no_ocr:
+        os.environ["IDEAMAP_OCR"] = "0"  # read by the reader processes, which inherit it
     options = BuildOptions(seed=seed, file_timeout_s=file_timeout)
     with StageBars(enabled=not as_json) as bars:
         report = run_build(paths, output, options=options, progress=bars.update)

@@ -93,6 +93,7 @@ def _read_into(path: Path, result: ReadResult) -> None:
         try:
             n_pages = result.pages = len(pdf)
             pages, failed = _read_pages(pdf, min(n_pages, MAX_PAGES))
+            ocr = _ocr_pages(pdf, pages)
             metadata = _metadata(pdf)
             encrypted = raw.FPDF_GetSecurityHandlerRevision(pdf.raw) != -1
         finally:
@@ -106,9 +107,75 @@ def _read_into(path: Path, result: ReadResult) -> None:
         return
     paragraphs, layout_title = paragraphs_from_pages(pages)
     result.paragraphs = paragraphs
-    result.title = _choose_title(metadata.get("Title", ""), layout_title, path)
+    result.title = _choose_title(metadata.get("Title", ""), layout_title, path, pages)
     result.date = _pdf_date(metadata.get("CreationDate", ""))
-    _set_status(result, pages, failed, n_pages, encrypted)
+    _set_status(result, pages, failed, n_pages, encrypted, ocr)
+
+
+def _ocr_pages(pdf, pages) -> "OcrOutcome":
+    """Replace the pages without a usable text layer by their OCR reading (in place)."""
+    from ideamap.ingest import pdf_ocr
+
+    outcome = OcrOutcome()
+    for i, page in enumerate(pages):
+        has_text = bool(page.text.strip())
+        garbage = has_text and not pdf_ocr.usable_layer(page)
+        if garbage:
+            outcome.garbage.append(page.number)
+            page.lines, page.text = [], ""  # noise must not become paragraphs
+        elif has_text or page.n_objects == 0:
+            continue
+        outcome.wanted.append(page.number)
+    if not outcome.wanted:
+        return outcome
+    outcome.engine = pdf_ocr.tesseract_path() if pdf_ocr.ocr_enabled() else None
+    if not pdf_ocr.ocr_enabled():
+        outcome.off = True
+        return outcome
+    if outcome.engine is None:
+        return outcome
+    by_number = {page.number: i for i, page in enumerate(pages)}
+    for number in outcome.wanted:
+        try:
+            read = pdf_ocr.ocr_page(pdf, number - 1, outcome.engine)
+        except Exception:  # noqa: BLE001 - a page OCR fails on stays unread, the rest go on
+            outcome.failed.append(number)
+            continue
+        if read.text.strip():
+            pages[by_number[number]] = read
+            outcome.read.append(number)
+    return outcome
+
+
+class OcrOutcome:
+    """Which pages needed OCR (``wanted``; ``garbage``: those whose text layer was noise),
+    which it read, and why it could not run."""
+
+    def __init__(self) -> None:
+        self.wanted: list[int] = []
+        self.garbage: list[int] = []
+        self.read: list[int] = []
+        self.failed: list[int] = []
+        self.engine: str | None = None
+        self.off = False
+
+    def why_unread(self) -> str:
+        """How the pages not read came to be so, in plain words ("" when OCR ran)."""
+        from ideamap.ingest.pdf_ocr import INSTALL_HINT
+
+        if self.off:
+            return "OCR (text recognition) is off, so they were not read."
+        if self.engine is None:
+            return f"OCR needs Tesseract, which is not installed: {INSTALL_HINT}."
+        return ""
+
+    def note(self) -> str:
+        if not self.read:
+            return ""
+        what = ("the fonts of this PDF carry no readable text" if self.garbage
+                else "this PDF has no text layer (scanned pages)")
+        return (f"{_pages_phrase(self.read)} read by OCR (text recognition): {what}; "
+                "expect some misread words.")
 
 
 def _read_pages(pdf, n_pages: int):
@@ -170,10 +237,19 @@ def _fail(result: ReadResult, status: FileStatus, reason: str) -> None:
 
 
 def _set_status(result: ReadResult, pages, failed: list[int], n_pages: int,
-                encrypted: bool) -> None:
+                encrypted: bool, ocr: "OcrOutcome | None" = None) -> None:
+    ocr = ocr or OcrOutcome()
     n_chars = sum(len(page.text.strip()) for page in pages)
     if n_chars == 0 or not result.paragraphs:
-        if n_chars == 0 and all(page.n_objects == 0 for page in pages):
+        if ocr.garbage and not ocr.read:
+            status, reason = FileStatus.NO_TEXT, (
+                "The fonts of this PDF carry no readable text (its text layer is control "
+                "characters and symbols). " + (ocr.why_unread() or "OCR found no text either."))
+        elif n_chars == 0 and ocr.wanted and not ocr.read:
+            status, reason = FileStatus.NO_TEXT, (
+                "This PDF has no text layer: its pages are probably scanned images. "
+                + (ocr.why_unread() or "OCR (text recognition) found no text on them."))
+        elif n_chars == 0 and all(page.n_objects == 0 for page in pages):
             status, reason = FileStatus.EMPTY, "The pages of this PDF are blank."
         elif n_chars == 0:
             status, reason = FileStatus.NO_TEXT, NO_TEXT_REASON
@@ -185,13 +261,17 @@ def _set_status(result: ReadResult, pages, failed: list[int], n_pages: int,
             reason += " The file is also encrypted, which may be why no text could be read."
         _fail(result, status, reason)
         return
-    notes = _partial_notes(pages, failed, n_pages)
+    notes = _partial_notes(pages, failed, n_pages, ocr)
     if notes:
         result.status = FileStatus.PARTIAL
         result.reason = " ".join(notes)
+    if ocr.note():
+        # Read by OCR is still read: the status stays, the reason says how.
+        result.reason = " ".join(filter(None, [ocr.note(), result.reason]))
 
 
-def _partial_notes(pages, failed: list[int], n_pages: int) -> list[str]:
+def _partial_notes(pages, failed: list[int], n_pages: int,
+                   ocr: "OcrOutcome | None" = None) -> list[str]:
     """What was left unread, in plain words."""
     notes = []
     if failed:
@@ -201,8 +281,9 @@ def _partial_notes(pages, failed: list[int], n_pages: int) -> list[str]:
                      "(ideamap's limit for one PDF).")
     no_text = [page.number for page in pages if not page.text.strip()]
     if len(no_text) >= 2 and len(no_text) >= 0.25 * len(pages):
-        notes.append(f"{_pages_phrase(no_text)} have no text layer (probably scanned; OCR is "
-                     "not done), so only the other pages were read.")
+        why = (ocr.why_unread() if ocr else "") or "OCR found no text on them."
+        notes.append(f"{_pages_phrase(no_text)} have no text layer (probably scanned) or "
+                     f"an unreadable one, so only the other pages were read. {why}")
     return notes
 
 
@@ -232,10 +313,13 @@ def _metadata(pdf) -> dict[str, str]:
         return {}
 
 
-def _choose_title(meta_title: str, layout_title: str, path: Path) -> str:
-    """The metadata title if it looks like a real title, else the title the first page shows,
-    else the file name."""
-    return _sensible_title(meta_title) or _sensible_title(layout_title) or path.stem
+def _choose_title(meta_title: str, layout_title: str, path: Path, pages=()) -> str:
+    """The metadata title if it looks like a real title, else the largest text of the first
+    page (not a banner), else the first page's title heading, else the file name."""
+    from ideamap.ingest.pdf_title import largest_text_title
+
+    return (_sensible_title(meta_title) or _sensible_title(largest_text_title(list(pages)))
+            or _sensible_title(layout_title) or path.stem)
 
 
 _JUNK_TITLES = {"untitled", "title", "no title", "document", "powerpoint presentation", "slide 1"}
