@@ -96,27 +96,37 @@ def _dataset(ray, todo: list[dict], options):
 
 
 def _run(ray, store, todo, total, run_id, options, report, progress, cancel) -> None:
-    from ideamap.ingest.isolation_child import result_from_dict
+    from ideamap.pipeline import _timed
 
     model_id = _model_id(options)
+    # Reading and embedding overlap on the cluster: the wait for each result counts as "read".
+    rows = iter(_dataset(ray, todo, options).iter_rows())
+    try:
+        _write_rows(_timed(rows, report), store, total, run_id, model_id, report, progress, cancel)
+    finally:
+        if hasattr(rows, "close"):
+            rows.close()  # a cancel stops the pipeline at once, not when it is collected
+
+
+def _write_rows(rows, store, total, run_id, model_id, report, progress, cancel) -> None:
+    from ideamap.ingest.isolation_child import result_from_dict
+
     done = report.files_unchanged
-    with report.time("read"):  # reading and embedding overlap on the cluster: one bucket
-        rows = _dataset(ray, todo, options).iter_rows()
-        for row in rows:
-            if cancel():
-                raise Cancelled("Cancelled; the files finished so far are kept.")
-            result = result_from_dict(json.loads(row["result"]))
-            vectors = _vectors(row)
-            report.files_read += 1
-            if result.status not in READABLE_STATUSES:
-                report.files_failed.append((result.path, result.status.value, result.reason))
-            with report.time("write"):
-                store.write_document(result, row["key"], vectors, model_id=model_id, run_id=run_id)
-            report.paragraphs_added += len(result.paragraphs)
-            report.paragraphs_embedded += 0 if vectors is None else len(vectors)
-            report.encoder = report.encoder or row["encoder"]
-            done += 1
-            progress("read", done, total, f"{Path(result.path).name} · {report.paragraphs_embedded} paragraphs embedded")
+    for row in rows:
+        if cancel():
+            raise Cancelled("Cancelled; the files finished so far are kept.")
+        result = result_from_dict(json.loads(row["result"]))
+        vectors = _vectors(row)
+        report.files_read += 1
+        if result.status not in READABLE_STATUSES:
+            report.files_failed.append((result.path, result.status.value, result.reason))
+        with report.time("write"):
+            store.write_document(result, row["key"], vectors, model_id=model_id, run_id=run_id)
+        report.paragraphs_added += len(result.paragraphs)
+        report.paragraphs_embedded += 0 if vectors is None else len(vectors)
+        report.encoder = report.encoder or row["encoder"]
+        done += 1
+        progress("read", done, total, f"{Path(result.path).name} · {report.paragraphs_embedded} paragraphs embedded")
 
 
 def _vectors(row) -> np.ndarray | None:
