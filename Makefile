@@ -12,10 +12,11 @@ setup: $(STAMP) ocr
 
 # Tesseract (OCR of scanned PDFs) is an OS package; installed only where it is missing and
 # apt-get can run (root or sudo). Without it ideamap still works and says what to install.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
 ocr:
-	@command -v tesseract >/dev/null || { command -v apt-get >/dev/null && \
-	  { $$( [ "$$(id -u)" = 0 ] || echo sudo -n ) apt-get install -y -q tesseract-ocr tesseract-ocr-eng \
-	    || echo "warning: could not install tesseract-ocr; OCR tests will be skipped"; }; } || true
+	@command -v tesseract >/dev/null || ! command -v apt-get >/dev/null || \
+	  $(SUDO) sh -c 'apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-eng' || \
+	  echo "warning: could not install tesseract-ocr; OCR tests will be skipped"
 
 # torch first, pinned: on these machines torch==2.13.0 is a CPU build on local disk, while an
 # unpinned torch would pull a CUDA build of several GB.
@@ -23,7 +24,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test,pdf-view]'
+	$(BIN)/pip install --quiet -e '.[test,pdf-view,cluster]'
 	touch $(STAMP)
 
 run: setup

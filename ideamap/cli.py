@@ -81,10 +81,17 @@ def _open(map_path: Path):
 @click.option("--seed", default=42, show_default=True, help="Random seed of the layout: same input and seed, same map.")
 @click.option("--file-timeout", default=60.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
               help="Seconds one file may take to read; a file that takes longer is reported as timed out.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Where reading and embedding run: here, or on a Ray cluster (pip install 'ideamap[cluster]').")
+@click.option("--address", default="", help="Ray cluster to join (HOST:PORT); default: RAY_ADDRESS, `ray start`, or a local one.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1),
+              help="Ray engine: embedding workers (each loads the encoder once).")
+@click.option("--gpus-per-worker", default=0.0, show_default=True, type=click.FloatRange(min=0),
+              help="Ray engine: GPUs each embedding worker reserves.")
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
 @click.option("--no-ocr", is_flag=True, help="Do not read scanned pages by OCR (Tesseract); "
               "they are reported as having no text. Same as IDEAMAP_OCR=0.")
-def build(paths, output, seed, file_timeout, as_json, no_ocr):
+def build(paths, output, seed, file_timeout, engine, address, workers, gpus_per_worker, as_json, no_ocr):
     """Make a new map from folders and files (PDF, HTML, Markdown, text, notes, .vtt/.srt, .docx).
 
     \b
@@ -97,7 +104,8 @@ def build(paths, output, seed, file_timeout, as_json, no_ocr):
 
     if no_ocr:
         os.environ["IDEAMAP_OCR"] = "0"  # read by the reader processes, which inherit it
-    options = BuildOptions(seed=seed, file_timeout_s=file_timeout)
+    options = BuildOptions(seed=seed, file_timeout_s=file_timeout, engine=engine, ray_address=address,
+                           ray_workers=workers, gpus_per_worker=gpus_per_worker)
     with StageBars(enabled=not as_json) as bars:
         report = run_build(paths, output, options=options, progress=bars.update)
     _emit(_report_dict(report), as_json, _print_report)

@@ -50,6 +50,11 @@ class BuildOptions:
     reader_memory_bytes: int = 2 * 2**30  # memory one reader process may use (0: no cap)
     reader_processes: int = 2  # files read side by side
     isolate_readers: bool = True  # False: read in this process (no limits; for debugging)
+    # Where reading and embedding run (ideamap.engines): "local" here, "ray" on a Ray cluster.
+    engine: str = "local"
+    ray_address: str = ""  # empty: RAY_ADDRESS, a cluster started with `ray start`, or a local one
+    ray_workers: int = 2  # embedding actors (each loads the encoder once)
+    gpus_per_worker: float = 0.0
 
 
 @dataclass
@@ -149,8 +154,10 @@ def _ingest_and_layout(store: MapStore, paths, kind: str, options: BuildOptions,
     if not files and kind == "build":
         store.finish_run(run_id, status="failed")
         raise NoDocumentsError("No files found in the paths given.")
+    from ideamap.engines import ingest_function
+
     try:
-        _ingest(store, files, run_id, options, report, progress, cancel)
+        ingest_function(options.engine)(store, files, run_id, options, report, progress, cancel)
     except Cancelled:
         report.cancelled = True
         store.finish_run(run_id, status="cancelled", extra={"stage_seconds": report.stage_seconds})
