@@ -13,6 +13,11 @@ Choices, and why:
 * Our own deletion noise, not ``DenoisingAutoEncoderDataset``: that (deprecated) dataset needs
   nltk and its punkt tokenizer data, which is downloaded from the internet and so unavailable
   offline. Deleting whitespace-separated words is the same noise up to punctuation handling.
+* An anchor (``TrainParams.anchor_weight``): plain TSDAE drags a well-trained sentence encoder
+  out of its space faster than it learns new words (issue 13), so each step also pays the cosine
+  distance between the encoder's and the frozen base encoder's vectors of the same, undamaged
+  sentences. ``train_layers`` (train only the top layers) is the other brake on forgetting.
+* Checkpoints (ideamap/embed/checkpoint.py) so that training minutes from many sittings add up.
 * Saved with ``safe_serialization`` (safetensors) under a content hash: a model file is data,
   not executable code, and the same weights always get the same id.
 """
