@@ -177,6 +177,8 @@ def main() -> None:
     parser.add_argument("--max-steps", type=int, default=0)
     parser.add_argument("--learning-rate", type=float, default=3e-5)
     parser.add_argument("--decoder-warmup", type=float, default=0.0, help="see TrainParams.decoder_warmup")
+    parser.add_argument("--anchor-weight", type=float, default=1.0, help="see TrainParams.anchor_weight (0: plain)")
+    parser.add_argument("--train-layers", type=int, default=0, help="see TrainParams.train_layers (0: all)")
     parser.add_argument("--out", type=Path, help="JSON file (default: results/encoder_quality[_papers].json)")
     parser.add_argument("--held-out", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=42)
@@ -197,7 +199,8 @@ def main() -> None:
           f"({len(held)} paragraphs)", flush=True)
 
     params = TrainParams(max_steps=args.max_steps, learning_rate=args.learning_rate,
-                         decoder_warmup=args.decoder_warmup)
+                         decoder_warmup=args.decoder_warmup, anchor_weight=args.anchor_weight,
+                         train_layers=args.train_layers)
     model_id, training = train([data["texts"][i] for i in trained], args.minutes, params)
     print(f"trained: {training}", flush=True)
     results = {}
@@ -228,7 +231,8 @@ def summarise(args, docs, data, held_docs, held, training, results, verdict) -> 
         "documents": len(docs), "paragraphs": len(data["texts"]),
         "held_out_documents": len(held_docs), "held_out_paragraphs": int(len(held)),
         "minutes": args.minutes, "seed": args.seed, "learning_rate": args.learning_rate,
-        "decoder_warmup": args.decoder_warmup, "training": training, "results": results,
+        "decoder_warmup": args.decoder_warmup, "anchor_weight": args.anchor_weight,
+        "train_layers": args.train_layers, "training": training, "results": results,
         "verdict": {
             "labelled_held_out_says_adapted_is_better": bool(labelled_better),
             "label_free_check_keeps_adapted": bool(proxy_keep), "label_free_check": why,

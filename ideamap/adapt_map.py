@@ -42,6 +42,8 @@ class AdaptOptions:
     held_out_share: float = 0.2
     max_check_paragraphs: int = 2000
     keep: str = KEEP_IF_NOT_WORSE  # or KEEP_ALWAYS: skip the held-out verdict
+    # Continue from this map's last checkpoint (ideamap/embed/checkpoint.py), so minutes add up.
+    resume: bool = True
     seed: int = SEED
 
 
@@ -88,7 +90,7 @@ def adapt_map(map_path, *, minutes: float, progress: ProgressFn | None = None,
     train_rows, check_rows = split_by_document(corpus.doc_ids, options.held_out_share, options.seed)
     sentences = _sentences(corpus, train_rows, options)
     report.sentences = len(sentences)
-    model_id, created = _train_and_save(sentences, minutes, options, report, progress, cancel)
+    model_id, created = _train_and_save(Path(map_path), sentences, minutes, options, report, progress, cancel)
     try:
         _check_and_apply(Path(map_path), corpus, check_rows, model_id, options, report, progress, cancel)
     except BaseException:
@@ -142,13 +144,16 @@ def _sentences(corpus: _Corpus, rows: np.ndarray, options: AdaptOptions) -> list
 
 
 # -- training ------------------------------------------------------------------------------------------
-def _train_and_save(sentences, minutes, options, report, progress, cancel) -> tuple[str, bool]:
+def _train_and_save(map_path, sentences, minutes, options, report, progress, cancel) -> tuple[str, bool]:
     from ideamap.embed.adapt import provenance_record, save_encoder, train_tsdae
+    from ideamap.embed.checkpoint import checkpoint_for
     from ideamap.embed.encoder import model_path
 
+    folder = checkpoint_for(map_path, report.base_model) if options.resume else None
     with _timer(report.stage_seconds, "train"):
         result = train_tsdae(model_path(report.base_model), sentences, params=options.train,
-                             minutes=minutes, progress=_train_progress(progress), cancel=cancel)
+                             minutes=minutes, progress=_train_progress(progress), cancel=cancel,
+                             checkpoint=folder, base_model=report.base_model)
     record = provenance_record(report.base_model, sentences, options.train, result, minutes=minutes)
     report.training = record["training"]
     model_id, created = save_encoder(result.model, record)

@@ -397,8 +397,12 @@ def _clip(text: str, n: int) -> str:
                    "(roughly 5-15 sentences a second on a 2-core laptop); re-embedding and layout come on top.")
 @click.option("--always-keep", is_flag=True,
               help="Keep the adapted encoder even when the check on held-out documents says it is not better.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def adapt(map_path, minutes, always_keep, as_json):
+@click.option("--anchor-weight", default=None, type=click.FloatRange(min=0.0),
+              help="Weight of the term keeping vectors near the default encoder's (0: plain TSDAE).")
+@click.option("--fresh", is_flag=True, help="Start from the default encoder, not from this map's last checkpoint.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the report as JSON (held-out figures under 'check', 'kept', 'training').")
+def adapt(map_path, minutes, always_keep, anchor_weight, fresh, as_json):
     """Adapt the encoder to this map's own text (sentence reconstruction, TSDAE), then re-embed and
     lay out the map again.
 
@@ -414,7 +418,11 @@ def adapt(map_path, minutes, always_keep, as_json):
     from ideamap.cli_progress import StageBars
     from ideamap.errors import Cancelled
 
-    options = AdaptOptions(keep=KEEP_ALWAYS if always_keep else KEEP_IF_NOT_WORSE)
+    from dataclasses import replace
+
+    options = AdaptOptions(keep=KEEP_ALWAYS if always_keep else KEEP_IF_NOT_WORSE, resume=not fresh)
+    if anchor_weight is not None:
+        options.train = replace(options.train, anchor_weight=anchor_weight)
     try:
         with StageBars(enabled=not as_json) as bars:
             report = adapt_map(map_path, minutes=minutes, progress=bars.update, options=options)
@@ -426,6 +434,8 @@ def adapt(map_path, minutes, always_keep, as_json):
 
 def _print_adapt_report(d: dict) -> None:
     t = d["training"]
+    if t.get("resumed_from_steps"):
+        click.echo(f"Resumed from a checkpoint of {t['resumed_from_steps']} steps ({t.get('total_steps')} in all).")
     click.echo(f"Trained on {d['sentences']} sentences: {t.get('steps')} steps in {t.get('seconds')} s "
                f"({t.get('sentences_per_s')} sentences/s), loss {t.get('first_loss')} → {t.get('final_loss')}.")
     click.echo(d["message"])
@@ -433,15 +443,28 @@ def _print_adapt_report(d: dict) -> None:
 
 
 @main.command()
+@click.option("--remove", "remove_id", default=None, metavar="ID",
+              help="Delete an adapted encoder from this computer (maps using it then need rebuilding).")
 @click.option("--json", "as_json", is_flag=True)
-def encoders(as_json):
+def encoders(remove_id, as_json):
     """List the encoders on this computer: the default and those adapted to maps.
 
     \b
     Example:
       ideamap encoders --json
+      ideamap encoders --remove adapted:3f2a...
     """
-    from ideamap.embed.registry import list_encoders
+    from ideamap.embed.registry import delete_encoder, list_encoders
+    from ideamap.errors import EncoderUnavailableError
+
+    if remove_id is not None:
+        try:
+            freed = delete_encoder(remove_id)
+        except EncoderUnavailableError as exc:
+            raise click.ClickException(str(exc)) from exc
+        _emit({"removed": remove_id, "freed_bytes": freed}, as_json,
+              lambda d: click.echo(f"Removed {d['removed']}; freed {d['freed_bytes'] / 1e6:.1f} MB."))
+        return
 
     def text(rows):
         for row in rows:

@@ -86,6 +86,10 @@ def tiny_map(tmp_path_factory):
         if folder.name not in before:
             shutil.rmtree(folder, ignore_errors=True)
             (cache_dir() / "onnx" / f"{folder.name}.onnx").unlink(missing_ok=True)
+    # Adaptation checkpoints (ideamap/embed/checkpoint.py) are as large: only tests make them here.
+    from ideamap.embed.checkpoint import checkpoints_dir
+
+    shutil.rmtree(checkpoints_dir(), ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,11 @@ Choices, and why:
 * Our own deletion noise, not ``DenoisingAutoEncoderDataset``: that (deprecated) dataset needs
   nltk and its punkt tokenizer data, which is downloaded from the internet and so unavailable
   offline. Deleting whitespace-separated words is the same noise up to punctuation handling.
+* An anchor (``TrainParams.anchor_weight``): plain TSDAE drags a well-trained sentence encoder
+  out of its space faster than it learns new words (issue 13), so each step also pays the cosine
+  distance between the encoder's and the frozen base encoder's vectors of the same, undamaged
+  sentences. ``train_layers`` (train only the top layers) is the other brake on forgetting.
+* Checkpoints (ideamap/embed/checkpoint.py) so that training minutes from many sittings add up.
 * Saved with ``safe_serialization`` (safetensors) under a content hash: a model file is data,
   not executable code, and the same weights always get the same id.
 """
@@ -56,6 +61,13 @@ class TrainParams:
     # (cross-attention, LM head) learn: their random start otherwise sends noise into the
     # pre-trained encoder.
     decoder_warmup: float = 0.0
+    # Anchor: weight of a term that keeps the encoder's vectors of the (undamaged) training
+    # sentences near the frozen base encoder's, as cosine distance. Plain TSDAE pulls a
+    # well-trained sentence encoder out of its space faster than it learns the new vocabulary
+    # (issue 13); 0 turns the anchor off.
+    anchor_weight: float = 1.0
+    # Train only the top N transformer layers (and the decoder's own weights); 0: all layers.
+    train_layers: int = 0
     seed: int = 42
 
 
@@ -86,6 +98,12 @@ class TrainResult:
     final_loss: float
     stopped_by: str  # "epochs", "max_steps" or "time budget"
     losses: list[float] = field(default_factory=list)
+    previous_steps: int = 0  # steps of earlier sittings, resumed from a checkpoint
+    anchor_distance: float = float("nan")  # mean 1 - cos(adapted, base) over the last steps
+
+    @property
+    def total_steps(self) -> int:
+        return self.previous_steps + self.steps
 
     @property
     def sentences_per_s(self) -> float:
@@ -152,41 +170,74 @@ def train_tsdae(
     minutes: float,
     progress: Callable[[TrainStatus], None] | None = None,
     cancel: Callable[[], bool] | None = None,
+    checkpoint: Path | None = None,
+    base_model: str = "",
+    checkpoint_every_s: float = 300.0,
 ) -> TrainResult:
     """Fine-tune the sentence-transformers model in ``base_dir`` on ``sentences`` for at most
-    ``minutes`` of training. Raises :class:`Cancelled` when ``cancel()`` turns true (nothing is
-    saved: training happens in memory)."""
+    ``minutes`` of training. Raises :class:`Cancelled` when ``cancel()`` turns true.
+
+    With ``checkpoint`` (a folder), training starts from the weights saved there by an earlier
+    sitting of the same ``base_model`` and saves there again every ``checkpoint_every_s``, at
+    the end and on cancel, so minutes from many sittings add up."""
     if minutes <= 0:
         raise ValueError("The time budget must be more than 0 minutes.")
     import torch
 
+    from ideamap.embed import checkpoint as ckpt
+
     torch.manual_seed(params.seed)
-    model, loss_fn = _model_and_loss(base_dir)
+    model, base, loss_fn = _model_and_loss(base_dir, params.anchor_weight > 0)
+    state = ckpt.load(loss_fn, checkpoint, base_model) if checkpoint is not None else {}
+    previous = int(state.get("steps", 0))
     window = model.max_seq_length
     model.max_seq_length = params.max_seq_length
-    optimizer = torch.optim.AdamW(loss_fn.parameters(), lr=params.learning_rate)
     batches = _batches(len(sentences), params)
+    # A resumed run continues the shuffled order where the last sitting stopped, so the
+    # sittings together walk through the corpus instead of repeating its start.
+    offset = previous % max(len(batches), 1)
+    batches = batches[offset:] + batches[:offset]
     stop = _Budget(minutes * 60.0, len(batches))
-    rng = np.random.default_rng(params.seed)
+    rng = np.random.default_rng(params.seed + previous)
     losses: list[float] = []
+    distances: list[float] = []
     loss_fn.train()
-    warming = _freeze(model, params.decoder_warmup > 0)
+    warming = _freeze(model, params.decoder_warmup > 0, params.train_layers)
+    optimizer = torch.optim.AdamW([p for p in loss_fn.parameters()], lr=params.learning_rate)
+    saved_at = stop.elapsed()
+
+    def save_checkpoint() -> None:
+        if checkpoint is not None:
+            ckpt.save(loss_fn, checkpoint, {
+                "base_model": base_model, "steps": previous + len(losses),
+                "corpus_hashes": sorted(set(state.get("corpus_hashes", [])) | {corpus_hash(sentences)}),
+                "seconds": round(float(state.get("seconds", 0.0)) + stop.elapsed(), 1),
+                "params": asdict(params)})
+
     for step, rows in enumerate(batches, 1):
         if cancel is not None and cancel():
+            save_checkpoint()
             raise Cancelled("Adapting the encoder was cancelled; the map is unchanged.")
         if warming and not stop.within(params.decoder_warmup, step):
-            warming = _freeze(model, False)
+            warming = _freeze(model, False, params.train_layers)
         batch = [sentences[i] for i in rows]
-        losses.append(_step(model, loss_fn, optimizer, batch, rng, params.deletion_ratio))
+        loss, distance = _step(model, base, loss_fn, optimizer, batch, rng, params)
+        losses.append(loss)
+        distances.append(distance)
         if progress is not None:
             progress(TrainStatus(step, len(batches), _recent(losses), stop.seconds_left(step), stop.elapsed()))
+        if stop.elapsed() - saved_at >= checkpoint_every_s:
+            save_checkpoint()
+            saved_at = stop.elapsed()
         if stop.reached():
             break
+    save_checkpoint()
     model.max_seq_length = window  # the saved encoder embeds with its full window again
     model.eval()
     seen = min(len(losses) * params.batch_size, len(sentences) * params.epochs)
     return TrainResult(model, len(losses), seen, stop.elapsed(), losses[0] if losses else float("nan"),
-                       _recent(losses), _stopped_by(len(losses), len(batches), params), losses)
+                       _recent(losses), _stopped_by(len(losses), len(batches), params), losses,
+                       previous_steps=previous, anchor_distance=_recent(distances))
 
 
 def _stopped_by(steps: int, planned: int, params: TrainParams) -> str:
@@ -195,9 +246,10 @@ def _stopped_by(steps: int, planned: int, params: TrainParams) -> str:
     return "max_steps" if params.max_steps and steps == params.max_steps else "epochs"
 
 
-def _model_and_loss(base_dir: Path):
-    """The encoder and the TSDAE loss, whose decoder (a BertLMHeadModel with cross-attention)
-    is built from the encoder's own local files and shares its weights."""
+def _model_and_loss(base_dir: Path, with_base: bool):
+    """The encoder, a frozen copy of it (the anchor's target; None without an anchor) and the
+    TSDAE loss, whose decoder (a BertLMHeadModel with cross-attention) is built from the
+    encoder's own local files and shares its weights."""
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     from sentence_transformers.sentence_transformer.losses import DenoisingAutoEncoderLoss
@@ -205,10 +257,17 @@ def _model_and_loss(base_dir: Path):
     from ideamap.embed.backends import load_sentence_transformer
 
     model = load_sentence_transformer(base_dir)
+    base = None
+    if with_base:
+        import copy
+
+        base = copy.deepcopy(model).eval()
+        for param in base.parameters():
+            param.requires_grad_(False)
     # The decoder's cross-attention is new, so transformers prints a table of "missing" weights:
     # expected here, and noise on a user's terminal.
     loss_fn = _quietly(lambda: DenoisingAutoEncoderLoss(model, tie_encoder_decoder=True))
-    return model, loss_fn
+    return model, base, loss_fn
 
 
 def _quietly(fn):
@@ -235,20 +294,45 @@ def _batches(n: int, params: TrainParams) -> list[np.ndarray]:
     return out[: params.max_steps] if params.max_steps else out
 
 
-def _step(model, loss_fn, optimizer, batch: list[str], rng, ratio: float) -> float:
-    damaged = [delete_words(s, rng, ratio) for s in batch]
+def _step(model, base, loss_fn, optimizer, batch: list[str], rng, params: TrainParams) -> tuple[float, float]:
+    """One optimisation step; returns (reconstruction loss, anchor distance: mean 1 - cos
+    between the adapted and the base vectors of the batch's undamaged sentences)."""
+    import torch
+
+    damaged = [delete_words(s, rng, params.deletion_ratio) for s in batch]
     loss = loss_fn([model.preprocess(damaged), model.preprocess(batch)], None)
+    distance = torch.zeros(())
+    if base is not None:
+        # The same sentences as the user will embed them (undamaged), against the frozen base.
+        features = model.preprocess(batch)
+        with torch.no_grad():
+            target = base(dict(features))["sentence_embedding"]
+        current = model(dict(features))["sentence_embedding"]
+        distance = (1 - torch.nn.functional.cosine_similarity(current, target, dim=-1)).mean()
+    total = loss + params.anchor_weight * distance if base is not None else loss
     optimizer.zero_grad(set_to_none=True)
-    loss.backward()
+    total.backward()
     optimizer.step()
-    return float(loss.detach())
+    return float(loss.detach()), float(distance.detach())
 
 
-def _freeze(model, frozen: bool) -> bool:
-    """(Un)freeze the encoder; tied decoder layers are the same tensors, so they follow."""
-    for param in model.parameters():
-        param.requires_grad_(not frozen)
+def _freeze(model, frozen: bool, train_layers: int = 0) -> bool:
+    """(Un)freeze the encoder; tied decoder layers are the same tensors, so they follow. With
+    ``train_layers``, the embeddings and all but the top layers stay frozen regardless: the
+    lower layers hold most of what the base model knows about general language."""
+    for name, param in model.named_parameters():
+        param.requires_grad_(not frozen and _trainable(name, train_layers, model))
     return frozen
+
+
+def _trainable(name: str, train_layers: int, model) -> bool:
+    if train_layers <= 0:
+        return True
+    match = re.search(r"encoder\.layer\.(\d+)\.", name)
+    if match is None:  # embeddings are below every layer; the pooler is unused
+        return False
+    n_layers = model[0].auto_model.config.num_hidden_layers
+    return int(match.group(1)) >= n_layers - train_layers
 
 
 def _recent(losses: list[float], n: int = 20) -> float:
@@ -317,15 +401,19 @@ def provenance_record(base_model_id: str, sentences: Sequence[str], params: Trai
 
     return {
         "base_model": base_model_id,
-        "method": "TSDAE (sentence-transformers DenoisingAutoEncoderLoss, tied decoder)",
+        "method": "TSDAE (sentence-transformers DenoisingAutoEncoderLoss, tied decoder)"
+                  + (f" + anchor to the frozen base (cosine, weight {params.anchor_weight})"
+                     if params.anchor_weight > 0 else ""),
         "training_corpus_hash": corpus_hash(sentences),
         "training_sentences": len(sentences),
         "params": {**asdict(params), "minutes": minutes, "optimizer": "AdamW"},
         "training": {
-            "steps": result.steps, "sentences_seen": result.sentences_seen,
+            "steps": result.steps, "total_steps": result.total_steps,
+            "resumed_from_steps": result.previous_steps, "sentences_seen": result.sentences_seen,
             "seconds": round(result.seconds, 1), "sentences_per_s": round(result.sentences_per_s, 2),
             "first_loss": round(result.first_loss, 4), "final_loss": round(result.final_loss, 4),
             "stopped_by": result.stopped_by,
+            "anchor_distance": round(result.anchor_distance, 5),
         },
         "versions": {name: version(name) for name in ("sentence-transformers", "transformers", "torch")}
         | {"ideamap": __version__},

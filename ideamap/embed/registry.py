@@ -64,3 +64,31 @@ def remove_encoder(model_id: str) -> None:
     import shutil
 
     shutil.rmtree(adapted_encoder_path(model_id), ignore_errors=True)
+
+
+def delete_encoder(model_id: str) -> int:
+    """Delete an adapted encoder the user names (``ideamap encoders --remove``); returns the bytes
+    freed. Unlike :func:`remove_encoder` it refuses, with a message saying why, the default
+    encoder and ids that are not on this computer."""
+    import shutil
+
+    from ideamap.embed.encoder import DEFAULT_MODEL_ID
+
+    if model_id == DEFAULT_MODEL_ID:
+        raise EncoderUnavailableError(f"'{model_id}' is the default encoder; it ships with ideamap and "
+                                      "cannot be removed.")
+    known = [e["id"] for e in list_encoders() if not e["default"]]
+    if model_id not in known:
+        listed = ", ".join(known) or "none"
+        raise EncoderUnavailableError(f"No adapted encoder '{model_id}' on this computer (adapted ones: "
+                                      f"{listed}; see `ideamap encoders`).")
+    from ideamap.paths import cache_dir
+
+    folder = adapted_encoder_path(model_id)
+    # Its ONNX export (ideamap/embed/encoder.py) is named by the same weights digest.
+    onnx = cache_dir() / "onnx" / f"{folder.name}.onnx"
+    files = [f for f in folder.rglob("*") if f.is_file()] + ([onnx] if onnx.is_file() else [])
+    freed = sum(f.stat().st_size for f in files)
+    shutil.rmtree(folder)
+    onnx.unlink(missing_ok=True)
+    return freed
