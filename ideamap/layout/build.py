@@ -8,7 +8,7 @@ from typing import Callable
 import numpy as np
 
 from ideamap.layout import islands as isl
-from ideamap.layout import labels
+from ideamap.layout import labels, phrases
 from ideamap.layout import projection as proj
 from ideamap.layout.neighbors import normalise_rows
 from ideamap.layout.specs import relabel_islands
@@ -53,7 +53,7 @@ def compute_layout(
     islands = relabel_islands(texts, levels, coords, vectors)
     timings["labelling"] = time.perf_counter() - t0
 
-    params["labels"] = labels.params()
+    params["labels"] = {**labels.params(), **phrases.params()}
     params["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
     return LayoutResult(coords=coords, levels=levels, islands=islands, sea_hint=sea_hint, params=params)
 
