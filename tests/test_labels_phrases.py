@@ -80,3 +80,35 @@ def test_analyzer_keeps_inner_stop_words_only():
     assert "bank of england" in grams and "bank" in grams
     assert not any(g.startswith("the ") or g.endswith(" of") for g in grams)
     assert not any("niko" in g for g in grams)
+
+
+WORDS = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda sigma".split()
+
+
+def test_boilerplate_paragraphs_stay_off_the_islands():
+    from ideamap.layout import build
+
+    rng = np.random.default_rng(1)
+    texts, xy, docs = [], [], []
+    licence = "This work is licensed under CC BY 4.0. Copyright 2020 the authors."
+    for d in range(12):
+        centre = rng.uniform(size=2)
+        for i in range(20):
+            texts.append(f"{WORDS[d]} notes, part {WORDS[(d + i) % 12]} {WORDS[i % 12]} {i}.")
+            xy.append(centre + rng.normal(size=2) * 0.01)
+            docs.append(d)
+        for _ in range(3):  # the licence, three times per document: a tight cluster of its own
+            texts.append(licence.replace("2020", str(2000 + d)))
+            xy.append(np.array([0.5, 0.5]) + rng.normal(size=2) * 0.002)
+            docs.append(d)
+    xy = np.array(xy, np.float32)
+    vectors = np.hstack([xy, np.ones((len(xy), 1), np.float32)])
+    params = {"projection": {}}
+    levels, _ = build._cluster(vectors, xy, params, build._boilerplate(texts, docs, params))
+    is_licence = np.array([t.startswith("This work") for t in texts])
+    assert (levels[:, is_licence] == -1).all()
+    assert (levels[-1, ~is_licence] >= 0).mean() > 0.5
+    assert params["boilerplate"]["to_sea"] == is_licence.sum()
+    # Without document keys nothing is taken off: the licence forms land like any cluster.
+    plain, _ = build._cluster(vectors, xy, {"projection": {}}, build._boilerplate(texts, None, {}))
+    assert (plain[-1, is_licence] >= 0).any()

@@ -23,6 +23,7 @@ def compute_layout(
     *,
     seed: int = 42,
     progress: Callable[[str], None] | None = None,
+    documents=None,
 ) -> LayoutResult:
     """Project paragraphs to a 2-D map, find nested islands and label them.
 
@@ -45,7 +46,7 @@ def compute_layout(
 
     say("Finding islands")
     t0 = time.perf_counter()
-    levels, sea_hint = _cluster(vectors, coords, params)
+    levels, sea_hint = _cluster(vectors, coords, params, _boilerplate(texts, documents, params))
     timings["clustering"] = time.perf_counter() - t0
 
     say("Labelling islands")
@@ -63,13 +64,28 @@ def _project(vectors: np.ndarray, seed: int, params: dict) -> np.ndarray:
     return coords
 
 
-def _cluster(vectors: np.ndarray, coords: np.ndarray, params: dict):
+def _boilerplate(texts, documents, params) -> np.ndarray | None:
+    """Paragraphs copied (up to digits, case and spacing) across many documents: licence
+    lines, agenda templates, bot messages. They stay on the map and in search, but in the sea,
+    so they never form islands of their own. ``documents`` is each paragraph's document key."""
+    if documents is None:
+        return None
+    from ideamap.layout.boilerplate import boilerplate_mask
+
+    mask = boilerplate_mask(texts, documents)
+    params["boilerplate"] = {"method": "exact normalised copies across documents", "to_sea": int(mask.sum())}
+    return mask
+
+
+def _cluster(vectors: np.ndarray, coords: np.ndarray, params: dict, boilerplate=None):
     n = vectors.shape[0]
     hdb = isl.hdbscan_params(n)
     # Copies of one paragraph are spread around one spot: clustering that spread would split
     # a map of a few distinct paragraphs into arbitrary islands.
     distinct = params["projection"].get("n_unique", n)
     bays = isl.find_bays(coords, hdb) if distinct >= isl.MIN_POINTS_TO_CLUSTER else isl.one_island(n)
+    if boilerplate is not None and boilerplate.any() and not boilerplate.all():
+        bays = np.where(boilerplate, SEA, bays)  # build_levels renumbers the bays left
     levels = isl.build_levels(vectors, bays)
     counts = [int(lv.max()) + 1 if (lv != SEA).any() else 0 for lv in levels]
     params["clustering"] = {
