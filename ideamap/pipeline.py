@@ -321,6 +321,12 @@ def _update_layout(store: MapStore, options: BuildOptions, report: BuildReport,
         _place_new(store, unplaced, report, progress)
 
 
+def _documents_of(store: MapStore, ids) -> list[int]:
+    """Each paragraph's document id, in the order of ``ids`` (boilerplate spans documents)."""
+    rows = dict(store.db.execute("SELECT id, document_id FROM paragraphs").fetchall())
+    return [int(rows.get(int(i), -1) or -1) for i in ids]
+
+
 def _full_layout(store: MapStore, options: BuildOptions, report: BuildReport, progress: ProgressFn) -> None:
     from ideamap.layout import compute_layout
 
@@ -330,7 +336,7 @@ def _full_layout(store: MapStore, options: BuildOptions, report: BuildReport, pr
     texts = store.texts_for(ids)
     progress("layout", 0, 1, f"laying out {len(ids)} paragraphs")
     with report.time("layout"):
-        result = compute_layout(vectors, texts, seed=options.seed,
+        result = compute_layout(vectors, texts, seed=options.seed, documents=_documents_of(store, ids),
                                 progress=lambda msg: progress("layout", 0, 1, msg))
     for part, seconds in result.params.get("timings_s", {}).items():
         report.stage_seconds[f"layout.{part}"] = seconds  # a breakdown of "layout", not extra time

@@ -8,7 +8,7 @@ from typing import Callable
 import numpy as np
 
 from ideamap.layout import islands as isl
-from ideamap.layout import labels
+from ideamap.layout import labels, phrases
 from ideamap.layout.landmarks import LANDMARK_SAMPLE, project_with_landmarks
 from ideamap.layout.neighbors import normalise_rows
 from ideamap.layout.specs import relabel_islands
@@ -24,6 +24,7 @@ def compute_layout(
     seed: int = 42,
     progress: Callable[[str], None] | None = None,
     landmark_sample: int = LANDMARK_SAMPLE,
+    documents=None,
 ) -> LayoutResult:
     """Project paragraphs to a 2-D map, find nested islands and label them.
 
@@ -48,7 +49,7 @@ def compute_layout(
 
     say("Finding islands")
     t0 = time.perf_counter()
-    levels, sea_hint = _cluster(vectors, coords, params)
+    levels, sea_hint = _cluster(vectors, coords, params, _boilerplate(texts, documents, params))
     timings["clustering"] = time.perf_counter() - t0
 
     say("Labelling islands")
@@ -56,7 +57,7 @@ def compute_layout(
     islands = relabel_islands(texts, levels, coords, vectors)
     timings["labelling"] = time.perf_counter() - t0
 
-    params["labels"] = labels.params()
+    params["labels"] = {**labels.params(), **phrases.params()}
     params["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
     return LayoutResult(coords=coords, levels=levels, islands=islands, sea_hint=sea_hint, params=params)
 
@@ -66,13 +67,28 @@ def _project(vectors: np.ndarray, seed: int, params: dict, sample: int) -> np.nd
     return coords
 
 
-def _cluster(vectors: np.ndarray, coords: np.ndarray, params: dict):
+def _boilerplate(texts, documents, params) -> np.ndarray | None:
+    """Paragraphs copied (up to digits, case and spacing) across many documents: licence
+    lines, agenda templates, bot messages. They stay on the map and in search, but in the sea,
+    so they never form islands of their own. ``documents`` is each paragraph's document key."""
+    if documents is None:
+        return None
+    from ideamap.layout.boilerplate import boilerplate_mask
+
+    mask = boilerplate_mask(texts, documents)
+    params["boilerplate"] = {"method": "exact normalised copies across documents", "to_sea": int(mask.sum())}
+    return mask
+
+
+def _cluster(vectors: np.ndarray, coords: np.ndarray, params: dict, boilerplate=None):
     n = vectors.shape[0]
     hdb = isl.hdbscan_params(n)
     # Copies of one paragraph are spread around one spot: clustering that spread would split
     # a map of a few distinct paragraphs into arbitrary islands.
     distinct = params["projection"].get("n_unique", n)
     bays = isl.find_bays(coords, hdb) if distinct >= isl.MIN_POINTS_TO_CLUSTER else isl.one_island(n)
+    if boilerplate is not None and boilerplate.any() and not boilerplate.all():
+        bays = np.where(boilerplate, SEA, bays)  # build_levels renumbers the bays left
     levels = isl.build_levels(vectors, bays)
     counts = [int(lv.max()) + 1 if (lv != SEA).any() else 0 for lv in levels]
     params["clustering"] = {

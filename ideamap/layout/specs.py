@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ideamap.layout import labels as lab
+from ideamap.layout import phrases as ph
 from ideamap.layout.neighbors import normalise_rows
 from ideamap.layout.types import LEVEL_NAMES, SEA, IslandSpec
 
@@ -20,30 +21,38 @@ def relabel_islands(
     levels = np.asarray(levels, dtype=np.int32)
     coords = np.asarray(coords, dtype=np.float32)
     vectors = normalise_rows(vectors)
-    counts, vocab = lab.term_matrix(texts) if len(texts) else (None, np.array([]))
+    counts, vocab, proper = ph.phrase_matrix(texts) if len(texts) else (None, np.array([]), frozenset())
+    words = (counts, vocab, proper)
     specs: list[IslandSpec] = []
     parent_labels: dict[int, list[str]] = {}
+    parent_shares = None
     for level in range(levels.shape[0]):
-        level_specs = _level_specs(level, levels, coords, vectors, counts, vocab, parent_labels)
+        level_specs, parent_shares = _level_specs(level, levels, coords, vectors, words, parent_labels,
+                                                  parent_shares)
         parent_labels = {s.key: _label_terms(s) for s in level_specs}
         specs.extend(level_specs)
     return specs
 
 
 def _label_terms(spec: IslandSpec) -> list[str]:
-    return spec.label.split(" · ") if spec.label else []
+    """The parent's words its children should not repeat: its name and best evidence."""
+    return ([spec.label] if spec.label else []) + list(spec.terms[:2])
 
 
-def _level_specs(level, levels, coords, vectors, counts, vocab, parent_labels) -> list[IslandSpec]:
+def _level_specs(level, levels, coords, vectors, words, parent_labels, parent_shares):
+    counts, vocab, proper = words
     keys = levels[level]
     k = int(keys.max()) + 1 if (keys != SEA).any() else 0
     if k == 0:
-        return []
-    weights = lab.ctfidf(counts, keys, k) if counts is not None else None
+        return [], None
+    shares = ph.class_shares(counts, keys, k)[0] if counts is not None else None
+    p_all = np.asarray(counts.mean(axis=0)).ravel() if counts is not None else None
     parents = lab.parent_map(levels, level, k) if level > 0 else np.full(k, SEA)
     n_children = np.bincount(parents[parents != SEA], minlength=k)
     out: list[IslandSpec] = []
-    for key in range(k):
+    taken: dict = {}  # parent -> names its children already have: siblings get different names
+    sizes = np.bincount(keys[keys != SEA], minlength=k)
+    for key in np.argsort(-sizes, kind="stable").tolist():  # bigger islands choose names first
         members = np.flatnonzero(keys == key)
         if members.size == 0:
             continue
@@ -51,14 +60,21 @@ def _level_specs(level, levels, coords, vectors, counts, vocab, parent_labels) -
         # An island's label should add to its parent's, except when it is the parent's only child
         # (then it is the same place and the same name is right).
         exclude = parent_labels.get(parent, []) if parent is not None and n_children[parent] > 1 else []
-        terms = lab.top_terms(weights[key], vocab, exclude) if weights is not None else []
+        terms = []
+        if shares is not None:
+            # Distinct from the whole collection and, among siblings, from the parent region.
+            refs = [p_all] + ([parent_shares[parent].toarray().ravel()] if exclude else [])
+            terms = ph.island_phrases(shares[key], refs, vocab, members, counts, vectors, proper, exclude)
+        used = taken.setdefault(parent, set())
+        name = next((t for t in terms if t not in used), "")
+        used.add(name)
         x, y = lab.anchor(coords, members)
         out.append(
             IslandSpec(
                 level=level,
                 key=key,
                 parent_key=parent,
-                label=lab.make_label(terms) or f"{LEVEL_NAMES[min(level, 2)]} {key + 1}",
+                label=name or f"{LEVEL_NAMES[min(level, 2)]} {key + 1}",
                 terms=terms,
                 exemplars=lab.exemplars(vectors, members),
                 size=int(members.size),
@@ -66,4 +82,5 @@ def _level_specs(level, levels, coords, vectors, counts, vocab, parent_labels) -
                 y=y,
             )
         )
-    return out
+    out.sort(key=lambda s: s.key)
+    return out, shares

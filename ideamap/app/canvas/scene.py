@@ -17,6 +17,16 @@ from ideamap.model import Island
 
 INDEX_GRID = 512  # cells per side of the bucket grid used to find points in a rectangle
 LABEL_MIN_RADIUS_PX = 42  # a level is shown once its typical island is this big on screen
+# Maps are stored in [0, 1]^2 with the outermost points on its edge, while the fields and tiles
+# stop at the world square: land there was cut straight. The scene insets every coordinate by
+# this share of the world on each side, so coasts fade into sea (the blur is at most 8/512
+# cells, 4 sigma = 0.0625; the coast itself lies ~1.2 sigma = 0.02 beyond the outermost point).
+WORLD_MARGIN = 0.06
+
+
+def inset(v):
+    """Stored map coordinates (scalars or arrays) to world coordinates inside the margin."""
+    return WORLD_MARGIN + np.asarray(v, dtype=np.float64) * (1.0 - 2.0 * WORLD_MARGIN)
 
 
 class MapScene:
@@ -26,7 +36,8 @@ class MapScene:
         ids = np.asarray(ids, dtype=np.int64).reshape(-1)
         order = np.argsort(ids, kind="stable")
         self.ids = _frozen(ids[order])
-        self.xy = _frozen(np.asarray(xy, dtype=np.float32).reshape(-1, 2)[order])
+        xy = np.asarray(xy, dtype=np.float32).reshape(-1, 2)[order]
+        self.xy = _frozen(inset(xy).astype(np.float32))
         levels = np.asarray(levels, dtype=np.int32)
         n_levels = levels.shape[0] if levels.ndim == 2 else 1
         levels = levels.reshape(n_levels, len(ids))
@@ -239,8 +250,12 @@ def _frozen(a: np.ndarray) -> np.ndarray:
 
 
 def _by_level(islands: Iterable[Island]) -> dict[int, tuple[Island, ...]]:
+    from dataclasses import replace
+
     out: dict[int, list[Island]] = {}
     for island in islands:
+        # Label anchors live in the same (inset) world as the points.
+        island = replace(island, x=float(inset(island.x)), y=float(inset(island.y)))
         out.setdefault(int(island.level), []).append(island)
     return {lv: tuple(sorted(v, key=lambda i: -i.size)) for lv, v in sorted(out.items())}
 
