@@ -44,8 +44,12 @@ def faults(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def ray_local(faults):
+    # Ray workers do not inherit pytest's sys.path: without the repository root on PYTHONPATH
+    # the setup hook cannot be imported, every worker dies at start and Ray retries for ever.
+    repo_root = str(Path(__file__).resolve().parents[1])
+    python_path = os.pathsep.join(p for p in (repo_root, os.environ.get("PYTHONPATH", "")) if p)
     runtime_env = {"worker_process_setup_hook": "tests.test_engine_ray.kill_one_embedding_worker",
-                   "env_vars": {"IDEAMAP_TEST_FAULTS": str(faults)}}
+                   "env_vars": {"IDEAMAP_TEST_FAULTS": str(faults), "PYTHONPATH": python_path}}
     ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", log_to_driver=False,
              runtime_env=runtime_env)
     yield ray
