@@ -30,6 +30,9 @@ from ideamap.model import READABLE_STATUSES
 FILES_PER_READ_TASK = 8
 # Documents per embedding call of an actor (the local engine's batch size).
 DOCUMENTS_PER_EMBED_BATCH = 32
+# How long a first worker may take to start and import ideamap. Ray retries a worker that
+# dies at start-up for ever, so without this bound a node lacking ideamap hangs the build.
+WORKER_START_TIMEOUT_S = 180.0
 
 
 class RayUnavailableError(IdeamapError):
@@ -73,10 +76,40 @@ def ingest(store, files: list[Path], run_id: int, options, report, progress, can
         return
     started = _connect(ray, options)
     try:
+        _check_workers_start(ray)
         _run(ray, store, todo, len(files), run_id, options, report, progress, cancel)
     finally:
         if started:
             ray.shutdown()
+
+
+def _check_workers_start(ray, timeout_s: float | None = None) -> None:
+    """Fail with a stated reason when no worker can start and import ideamap in time."""
+    timeout_s = WORKER_START_TIMEOUT_S if timeout_s is None else timeout_s
+    probe = ray.remote(num_cpus=0)(_worker_probe).remote()
+    try:
+        ray.get(probe, timeout=timeout_s)
+    except ray.exceptions.GetTimeoutError:
+        ray.cancel(probe, force=True)
+        raise RayUnavailableError(
+            f"No Ray worker started within {timeout_s:.0f} s. Each node needs ideamap and its "
+            "reader extras installed (pip install 'ideamap[cluster]') in the Python Ray runs; "
+            "the Ray logs (/tmp/ray/session_latest/logs) say why workers exit.") from None
+    except ray.exceptions.RayError as exc:
+        raise RayUnavailableError(
+            f"Ray workers fail before they can read a file ({_first_line(exc)}). Each node needs "
+            "ideamap installed in the Python Ray runs; the Ray logs "
+            "(/tmp/ray/session_latest/logs) say why workers exit.") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+
+
+def _worker_probe() -> str:
+    import ideamap.ingest.isolation  # noqa: F401  (what read_files needs first)
+
+    return "ok"
 
 
 def _dataset(ray, todo: list[dict], options):
