@@ -133,6 +133,7 @@ def test_dropping_a_folder_builds_a_map_and_shows_it(window, qtbot, tmp_path):
     assert window.builds.dialog.title.text() == "The map is ready"
     qtbot.waitUntil(lambda: window.session.index is not None, timeout=20000)
     window.nav.paragraph_clicked(int(window.session.scene.ids[0]))
+    qtbot.waitUntil(lambda: not window.reading.busy(), timeout=10000)  # found in the background
     assert window.paragraph_panel.neighbor_ids()
 
 

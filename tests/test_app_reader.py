@@ -97,18 +97,21 @@ def test_arrow_down_moves_the_current_paragraph_and_the_map_follows(opened, qtbo
     assert w.paragraph_panel.text.toPlainText() == TOPICS["stars"][1]
     assert w.canvas.camera[:2] == pytest.approx(w.session.position(ids[1]))  # panned to it
     # Neighbours follow, from other documents only (the reader's default).
+    qtbot.waitUntil(lambda: not w.reading.busy(), timeout=10000)
     neighbours = w.paragraph_panel.neighbor_ids()
     assert neighbours and not set(neighbours) & set(ids)
     assert set(w.canvas.highlight) == set(ids[:4])  # the footprint stays while reading
 
 
-def test_other_documents_toggle_lets_the_own_document_back(opened):
+def test_other_documents_toggle_lets_the_own_document_back(opened, qtbot):
     w = opened
     w.reader.open_document(_doc_id(w, "bread"))
     ids = [pid for pid, _, _ in _rows(w.reader.pane)]
     w.reader.pane.go_to(ids[0], announce=True)
+    qtbot.waitUntil(lambda: not w.reading.busy(), timeout=10000)  # found in the background
     assert not set(w.paragraph_panel.neighbor_ids()) & set(ids)
     w.reader.pane.other_documents.setChecked(False)
+    qtbot.waitUntil(lambda: not w.reading.busy(), timeout=10000)
     assert set(w.paragraph_panel.neighbor_ids()[:3]) <= set(ids)
 
 

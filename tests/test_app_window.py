@@ -78,10 +78,11 @@ def test_opening_a_map_shows_canvas_documents_and_counts(window, small_map, sett
     assert window.windowTitle().startswith("small")
 
 
-def test_selecting_a_paragraph_fills_the_panel_with_neighbours(opened):
+def test_selecting_a_paragraph_fills_the_panel_with_neighbours(opened, qtbot):
     w = opened
     pid = _ids_of(w, "rivers")[0]
     w.canvas.paragraphClicked.emit(pid)
+    qtbot.waitUntil(lambda: not w.reading.busy(), timeout=10000)  # found in the background
     panel = w.paragraph_panel
     assert w.details.currentWidget() is panel
     assert panel.text.toPlainText() == TOPICS["rivers"][0]
@@ -105,6 +106,7 @@ def test_clicking_a_neighbour_flies_there_and_back_returns(opened, qtbot):
     w = opened
     first = _ids_of(w, "stars")[0]
     w.canvas.paragraphClicked.emit(first)
+    qtbot.waitUntil(lambda: not w.reading.busy(), timeout=10000)
     target = w.paragraph_panel.neighbor_ids()[0]
     item = w.paragraph_panel.neighbors.item(0)
     with qtbot.waitSignal(w.canvas.cameraChanged, timeout=2000):
@@ -307,6 +309,7 @@ def test_with_the_real_canvas_a_neighbour_click_moves_camera_and_selection(qtbot
     first = _ids_of(w, "rivers")[0]
     w.canvas.paragraphClicked.emit(first)
     assert w.canvas.selected() == first
+    qtbot.waitUntil(lambda: not w.reading.busy(), timeout=10000)
     target = w.paragraph_panel.neighbor_ids()[0]
     with qtbot.waitSignal(w.canvas.cameraChanged, timeout=3000):
         w.paragraph_panel.neighbors.itemClicked.emit(w.paragraph_panel.neighbors.item(0))

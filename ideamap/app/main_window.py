@@ -18,6 +18,7 @@ from ideamap.app.canvas_kit import CanvasKit, default_kit, prefetch_canvas
 from ideamap.app.crashlog import log_exception, unexpected_message
 from ideamap.app.dialogs import Asker
 from ideamap.app.navigation import Navigator
+from ideamap.app.reading_tasks import ReadingTasks
 from ideamap.app.search_controller import SearchController
 from ideamap.app.session import MapSession
 from ideamap.app.settings import AppSettings
@@ -44,6 +45,7 @@ class MainWindow(QMainWindow):
         self.search = SearchController(self)
         self.reader = None  # ReaderFlow, made with the docks in _build_ui
         self.index_tasks = Background(self)
+        self.reading = ReadingTasks(self)  # neighbours and digests, off the UI thread
         self._build_ui()
         self._connect()
         self._restore_settings()
@@ -70,6 +72,10 @@ class MainWindow(QMainWindow):
         from ideamap.app.reader.flow import ReaderFlow
 
         self.reader = ReaderFlow(self)
+        from ideamap.app.digest_flow import DigestFlow
+
+        self.digest = DigestFlow(self)
+        self.digest_panel = self.digest.panel
 
     def _connect(self) -> None:
         self.start.newFromFolder.connect(self.builds.new_from_folder)
@@ -81,6 +87,7 @@ class MainWindow(QMainWindow):
         p.openAtPage.connect(self.nav.open_at_page)
         p.copyCitation.connect(self.nav.copy_citation)
         p.showDocument.connect(self.reader.show_document)
+        p.boilerplateToggled.connect(lambda _on: self.nav.refresh_neighbors())
         self.island_panel.paragraphActivated.connect(lambda pid: self.nav.show_paragraph(pid, fly=True))
         self.island_panel.zoomRequested.connect(self.nav.zoom_to_island)
         self.island_panel.islandActivated.connect(self.nav.go_to_island)
@@ -181,6 +188,8 @@ class MainWindow(QMainWindow):
         if self.session is None:
             return
         self.reader.reset()
+        self.digest.reset()
+        self.reading.forget(self.session)
         self.session.close()
         self.session = None
         self.search.set_session(None)
@@ -200,6 +209,7 @@ class MainWindow(QMainWindow):
             widget.setVisible(on)
         if not on:
             self.reader.dock.hide()
+            self.digest.dock.hide()
         for action in self.actions.map_only:
             action.setEnabled(on)
         self.actions.resume.setEnabled(False)
@@ -388,4 +398,5 @@ class MainWindow(QMainWindow):
         self.builds.shutdown()
         self.settings.save_window(self.saveGeometry(), self.saveState())
         self.close_map()
+        self.reading.wait()
         super().closeEvent(event)

@@ -22,6 +22,7 @@ class Navigator(QObject):
     historyChanged = Signal()
     message = Signal(str)
     paragraphShown = Signal(int)  # the reader follows it
+    neighboursShown = Signal(int)  # the neighbour list of this paragraph is filled
 
     def __init__(self, window):
         super().__init__(window)
@@ -99,7 +100,10 @@ class Navigator(QObject):
 
     # -- neighbours -------------------------------------------------------------------------
     def refresh_neighbors(self) -> None:
-        """Fill the neighbour list of the shown paragraph (again, once the index is ready)."""
+        """Ask for the neighbour list of the shown paragraph (again, once the index is ready).
+
+        Computed off the UI thread (reading_tasks.py): copies collapse into one row, and
+        boilerplate comes last or, with "Show repeated text" off, is left out."""
         session, pid = self.w.session, self.current_pid
         if session is None or pid is None:
             return
@@ -109,21 +113,31 @@ class Navigator(QObject):
         if session.position(pid) is None:
             panel.show_neighbors_unavailable("This paragraph is not on the map (a heading or a reference).")
             return
+        panel.show_finding()
+        rank = "last" if panel.show_boilerplate.isChecked() else "hide"
+        self.w.reading.neighbours(
+            session, pid, N_NEIGHBORS, other_documents_only=self.other_documents_only, boilerplate_rank=rank,
+            on_done=lambda hood: self._neighbours_found(session, pid, hood),
+            on_failed=lambda exc: self._neighbours_failed(session, pid, exc))
+
+    def _neighbours_found(self, session, pid: int, hood) -> None:
+        if session is not self.w.session or pid != self.current_pid:
+            return  # the user moved on while this was computed
         # Below zero similarity a "neighbour" is unrelated (it happens on small maps): left out.
-        wanted = N_NEIGHBORS * (4 if self.other_documents_only else 1)  # room for the ones left out
-        found = [n for n in session.neighbors(pid, wanted) if n.similarity > 0]
-        paragraphs = {p.id: p for p in session.store.paragraphs([n.paragraph_id for n in found])}
-        rows = [(n, paragraphs[n.paragraph_id], session.document(paragraphs[n.paragraph_id].document_id))
-                for n in found if n.paragraph_id in paragraphs]
-        if self.other_documents_only:
-            own = session.paragraph(pid).document_id
-            rows = [row for row in rows if row[1].document_id != own]
-        rows = rows[:N_NEIGHBORS]
-        panel.show_neighbors(rows)
+        rows = [r for r in hood.rows if r.similarity > 0]
+        panel = self.w.paragraph_panel
+        panel.show_neighbors(rows, hood.copies_of_current, hood.hidden_boilerplate,
+                             lambda doc_id: session.document(doc_id))
         if not rows and self.other_documents_only:
             panel.show_neighbors_unavailable("No paragraph of another document is close in meaning "
                                              "(the reader's “other documents only” is on).")
-        self.w.canvas.set_neighbors([n.paragraph_id for n, _, _ in rows])
+        self.w.canvas.set_neighbors([r.id for r in rows])
+        self.neighboursShown.emit(pid)
+
+    def _neighbours_failed(self, session, pid: int, exc: BaseException) -> None:
+        if session is self.w.session and pid == self.current_pid:
+            reason = str(exc) if isinstance(exc, IdeamapError) else f"Neighbours could not be found ({exc})."
+            self.w.paragraph_panel.show_neighbors_unavailable(reason)
 
     # -- actions on the shown paragraph -----------------------------------------------------
     def open_at_page(self) -> None:

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFrame, QListView, QListWidget, QListWidgetItem, Q
 from ideamap.app.panels.common import ID_ROLE, blend
 
 SOURCE_ROLE = Qt.UserRole + 1
+FOOTER_ROLE = Qt.UserRole + 2  # a muted line under the text (e.g. "and 2 near-copies in: …")
 PAD = 6
 MAX_BODY_LINES = 4
 
@@ -35,12 +36,21 @@ class CardDelegate(QStyledItemDelegate):
         painter.setPen(text_colour)
         body = QRect(rect.left(), rect.top() + fm_small.height() + 2, rect.width(), _body_height(option.font, index.data(), rect.width()))
         painter.drawText(body, Qt.AlignLeft | Qt.AlignTop | Qt.TextWordWrap, index.data() or "")
+        footer = index.data(FOOTER_ROLE)
+        if footer:
+            painter.setFont(small)
+            painter.setPen(text_colour if selected else blend(text_colour, palette.color(QPalette.Base), 0.45))
+            line = QRect(rect.left(), body.bottom() + 3, rect.width(), fm_small.height())
+            painter.drawText(line, Qt.AlignLeft | Qt.AlignTop, fm_small.elidedText(footer, Qt.ElideRight, rect.width()))
         painter.restore()
 
     def sizeHint(self, option, index) -> QSize:
         view = self.parent()
         width = (view.viewport().width() if view is not None else 300) - 2 * PAD
-        height = QFontMetrics(_small_font(option.font)).height() + 2 + _body_height(option.font, index.data(), width)
+        small = QFontMetrics(_small_font(option.font)).height()
+        height = small + 2 + _body_height(option.font, index.data(), width)
+        if index.data(FOOTER_ROLE):
+            height += small + 3
         return QSize(width, height + 2 * PAD)
 
 
@@ -68,9 +78,11 @@ def card_list() -> QListWidget:
     return widget
 
 
-def card(source: str, text: str, item_id: int, tooltip: str = "") -> QListWidgetItem:
+def card(source: str, text: str, item_id: int, tooltip: str = "", footer: str = "") -> QListWidgetItem:
     item = QListWidgetItem(" ".join(text.split()))
     item.setData(SOURCE_ROLE, source)
+    if footer:
+        item.setData(FOOTER_ROLE, footer)
     item.setData(ID_ROLE, int(item_id))
     item.setToolTip(tooltip or text[:600])
     return item

@@ -19,6 +19,7 @@ class IslandPanel(QWidget):
     paragraphActivated = Signal(int)
     zoomRequested = Signal(int, int)  # (level, key): frame this island on the map
     islandActivated = Signal(int, int)  # (level, key) of a smaller island chosen from the list
+    digestRequested = Signal(int, int)  # (level, key): the island's distinct ideas, in the Digest panel
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -36,8 +37,13 @@ class IslandPanel(QWidget):
         zoom = QPushButton("Zoom to island")
         zoom.clicked.connect(lambda: self.island and self.zoomRequested.emit(self.island.level, self.island.key))
         self.zoom_button = zoom
+        self.digest_button = QPushButton("Digest")
+        self.digest_button.setToolTip("The few paragraphs that best stand for this island, no two alike, with citations")
+        self.digest_button.clicked.connect(
+            lambda: self.island and self.digestRequested.emit(self.island.level, self.island.key))
         row = QHBoxLayout()
         row.addWidget(zoom)
+        row.addWidget(self.digest_button)
         row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from ideamap.app.panels.cards import card, card_list
 from ideamap.app.panels.common import ID_ROLE, heading, muted, section
-from ideamap.app.text import island_path_text, page_suffix, source_label
-from ideamap.model import Document, Neighbor, Paragraph
+from ideamap.app.text import count_words, island_path_text, page_suffix, source_label
+from ideamap.model import Document, Paragraph
 
 FINDING = "Finding neighbours…"
 MAX_TEXT_PX = 280
@@ -21,6 +21,7 @@ class ParagraphPanel(QWidget):
     openAtPage = Signal()
     copyCitation = Signal()
     showDocument = Signal(int)  # document id
+    boilerplateToggled = Signal(bool)  # "Show repeated text" changed: the neighbours are asked again
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -39,12 +40,22 @@ class ParagraphPanel(QWidget):
         self.neighbors.itemActivated.connect(self._activated)
         self.neighbors.itemClicked.connect(self._activated)
         self.neighbor_status = muted()
+        self.also_label = muted()  # where else the shown paragraph's own text appears
+        self.also_label.setVisible(False)
+        # Licence lines, agenda templates, bot messages: ranked after every other neighbour, or
+        # left out with this off (the count left out is said in the status line).
+        self.show_boilerplate = QCheckBox("Show repeated text (licences, templates)")
+        self.show_boilerplate.setToolTip("Text repeated across many documents is listed last; "
+                                         "untick to leave it out of the neighbours")
+        self.show_boilerplate.setChecked(True)
+        self.show_boilerplate.toggled.connect(self.boilerplateToggled)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
-        for widget in (self.path_label, self.title_label, self.source_label, self.text):
+        for widget in (self.path_label, self.title_label, self.source_label, self.text, self.also_label):
             layout.addWidget(widget)
         layout.addLayout(self._buttons())
         layout.addWidget(section("Nearest in meaning"))
+        layout.addWidget(self.show_boilerplate)
         layout.addWidget(self.neighbor_status)
         layout.addWidget(self.neighbors, 1)
 
@@ -77,15 +88,41 @@ class ParagraphPanel(QWidget):
             self.text.setHtml(_with_context(paragraph))
         self.open_button.setText("Open at page" if paragraph.page else "Open document")
         self.neighbors.clear()
+        self.also_label.setVisible(False)
         self._set_status(FINDING)
         self._fit_text()
         QTimer.singleShot(0, self._fit_text)  # again once the panel is laid out at its real width
 
-    def show_neighbors(self, rows: list[tuple[Neighbor, Paragraph, Document]]) -> None:
+    def show_finding(self) -> None:
+        """A new list is on its way (say so unless a list is shown)."""
+        if not self.neighbors.count():
+            self._set_status(FINDING)
+
+    def show_neighbors(self, rows, copies_of_current=(), hidden_boilerplate: int = 0, document_of=None) -> None:
+        """``rows``: reading.NeighborRow (near-copies already collapsed into each row's ``copies``);
+        ``copies_of_current``: the shown paragraph's own copies elsewhere; ``document_of``: a
+        document id → Document lookup for the source lines."""
         self.neighbors.clear()
-        self._set_status("" if rows else "No other paragraph is close in meaning.")
-        for n, p, d in rows:
-            self.neighbors.addItem(card(f"{n.similarity:.0%} similar · {source_label(d, p.page)}", p.text, p.id))
+        status = "" if rows else "No other paragraph is close in meaning."
+        if hidden_boilerplate:
+            status = (status + " " if status else "") + (
+                f"{count_words(hidden_boilerplate, 'repeated text')} (licence, template…) left out.")
+        self._set_status(status)
+        for r in rows:
+            where = source_label(document_of(r.document_id), r.page) if document_of else Path(r.document).name
+            repeated = "Repeated text · " if r.boilerplate else ""
+            source = f"{repeated}{r.similarity:.0%} similar · {where}"
+            self.neighbors.addItem(card(source, r.text, r.id, footer=r.copies_line()))
+        self._show_also(copies_of_current)
+
+    def _show_also(self, copies) -> None:
+        if not copies:
+            self.also_label.setVisible(False)
+            return
+        where = ", ".join(Path(c.document).name + (f" p.{c.page}" if c.page else "") for c in copies[:4])
+        more = ", …" if len(copies) > 4 else ""
+        self.also_label.setText(f"The same text is also in: {where}{more}")
+        self.also_label.setVisible(True)
 
     def show_neighbors_unavailable(self, reason: str) -> None:
         self.neighbors.clear()
