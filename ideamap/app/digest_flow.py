@@ -21,7 +21,7 @@ class DigestFlow(QObject):
         self.panel = DigestPanel()
         self.dock = self._dock()
         self.panel.requested.connect(self._compute)
-        self.panel.paragraphActivated.connect(lambda pid: self.w.nav.show_paragraph(pid, fly=True))
+        self.panel.paragraphActivated.connect(self._pick_chosen)
         self.panel.message.connect(lambda text: self.w.statusBar().showMessage(text, 6000))
         window.island_panel.digestRequested.connect(self.digest_island)
 
@@ -50,6 +50,11 @@ class DigestFlow(QObject):
         members, level = island_members(session.store, island.id)
         self.show_digest(members, f"Digest of “{island.label}”", level)
 
+    def _pick_chosen(self, pid: int) -> None:
+        """A pick's source: select it on the map; it is read whole in Details (the next tab)."""
+        self.w.nav.show_paragraph(pid, fly=True)
+        self.w.statusBar().showMessage("Selected on the map; the whole paragraph and its neighbours are in Details.", 6000)
+
     def reset(self) -> None:
         self.panel.clear()
         self.dock.hide()
@@ -67,7 +72,7 @@ class DigestFlow(QObject):
 
     def _done(self, session, picks) -> None:
         if session is self.w.session:
-            self.panel.show_picks(picks)
+            self.panel.show_picks(picks, session.document)
 
     def _failed(self, session, exc: BaseException) -> None:
         if session is self.w.session:

@@ -18,10 +18,12 @@ from PySide6.QtWidgets import (
 )
 
 from ideamap.app.panels.common import heading, muted
-from ideamap.app.text import count_words
+from ideamap.app.text import clip, count_words
+from ideamap.errors import IdeamapError
 from ideamap.reading.digest import digest_markdown
 
 DEFAULT_K = 12
+MAX_CHARS = 420  # of a pick's text in the panel (the Markdown holds it whole)
 HINT = ("A digest lists the few paragraphs that best stand for a set, with no two alike. "
         "Choose an island and press “Digest”.")
 
@@ -101,7 +103,9 @@ class DigestPanel(QWidget):
     def k(self) -> int:
         return self.k_box.value()
 
-    def show_picks(self, picks: list) -> None:
+    def show_picks(self, picks: list, document_of=None) -> None:
+        """``picks``: reading.DigestPick; ``document_of``: a document id → Document lookup, so
+        citations show titles (the Markdown keeps file names, which a reader can find)."""
         self.picks = list(picks)
         self.busy.hide()
         n = len(self._ids)
@@ -109,7 +113,7 @@ class DigestPanel(QWidget):
             f"{count_words(len(picks), 'paragraph')} standing for {count_words(n, 'paragraph')}, "
             "grouped by smaller island. Click a source to see it on the map." if picks else
             "None of these paragraphs is on the map (headings or references only).")
-        self.view.setHtml(_html(self.picks))
+        self.view.setHtml(_html(self.picks, document_of))
         self._enable(bool(picks))
 
     def show_failed(self, reason: str) -> None:
@@ -166,20 +170,32 @@ class DigestPanel(QWidget):
             self.paragraphActivated.emit(int(url.path() or url.host()))
 
 
-def _html(picks) -> str:
+def _html(picks, document_of=None) -> str:
     parts, group = [], None
     for p in picks:
         if p.group != group:
             group = p.group
             parts.append(f"<h3 style='margin-top:14px; margin-bottom:4px'>{escape(p.group_label)}</h3>")
-        where = escape(Path(p.document).name) + (f", p.&nbsp;{p.page}" if p.page else "")
+        where = escape(clip(_title(p, document_of), 70)) + (f", p.&nbsp;{p.page}" if p.page else "")
         covers = f"covers {p.covers}"
         repeated = " · repeated text" if p.boilerplate else ""
+        # Long paragraphs are cut so the digest stays scannable; the source link shows it whole.
         parts.append(
-            f"<p style='margin-top:6px; margin-bottom:0'>{escape(' '.join(p.text.split()))}</p>"
+            f"<p style='margin-top:6px; margin-bottom:0'>{escape(clip(p.text, MAX_CHARS))}</p>"
             f"<p style='margin-top:2px; margin-bottom:8px; color:gray'><small>— "
             f"<a href='paragraph:{p.id}'>{where}</a> · {covers}{repeated}</small></p>")
     return "".join(parts)
+
+
+def _title(pick, document_of) -> str:
+    if document_of is not None:
+        try:
+            doc = document_of(pick.document_id)
+        except IdeamapError:  # a missing document still has its file name
+            doc = None
+        if doc is not None and doc.title.strip():
+            return doc.title.strip()
+    return Path(pick.document).name
 
 
 def _file_stem(title: str) -> str:

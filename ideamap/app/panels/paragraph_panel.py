@@ -112,7 +112,9 @@ class ParagraphPanel(QWidget):
             where = source_label(document_of(r.document_id), r.page) if document_of else Path(r.document).name
             repeated = "Repeated text · " if r.boilerplate else ""
             source = f"{repeated}{r.similarity:.0%} similar · {where}"
-            self.neighbors.addItem(card(source, r.text, r.id, footer=r.copies_line()))
+            copies = r.copies_line()
+            tip = f"{r.text[:600]}\n\n{copies}" if copies else ""  # the footer line is cut to the width
+            self.neighbors.addItem(card(source, r.text, r.id, tip, footer=copies))
         self._show_also(copies_of_current)
 
     def _show_also(self, copies) -> None:
