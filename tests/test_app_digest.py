@@ -188,8 +188,11 @@ def test_digest_of_an_island_has_distinct_picks_with_citations(opened, qtbot, tm
         assert float(vector(w, a.id) @ vector(w, b.id)) < NEAR_COPY_SIMILARITY
     assert len({normalise_for_repeats(p.text) for p in picks}) == len(picks)
     assert sum("harbour bridge" in p.text for p in picks) == 1
-    html = panel.view.toHtml()
-    assert "Harbour works" in html and "covers" in html and "meeting_" in html  # group, covers, citation
+    shown = panel.view.toPlainText()
+    assert "Harbour works" in shown  # the group
+    for p in picks:  # each pick's citation (title, page) and what it covers
+        title = w.session.document(p.document_id).title
+        assert f"— {title}, p. {p.page} · covers {p.covers}" in shown.replace("\xa0", " ")
     text = panel.copy_markdown()
     assert QGuiApplication.clipboard().text() == text
     assert text.startswith("# Digest of “Harbour meetings”") and "## Harbour works" in text
