@@ -233,6 +233,7 @@ class MainWindow(QMainWindow):
             return  # another map was opened meanwhile
         session.index = index
         self.index_label.setText("")
+        self.reading.prepare(session)
         self.nav.refresh_neighbors()
         self.search.index_ready()
 

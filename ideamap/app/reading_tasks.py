@@ -102,6 +102,11 @@ class ReadingTasks(QObject):
                 self._flags[key] = boilerplate_ids(store, session.index)
             return self._flags[key]
 
+    def prepare(self, session) -> None:
+        """Once the index is built: find the boilerplate ahead of the first neighbour list
+        (a kNN pass over the whole map, seconds on a large one), on the digest lane."""
+        self.digest_lane.request(lambda lane: self.boilerplate(session, lane.store(session.path)), None, None)
+
     def neighbours(self, session, pid: int, k: int, *, other_documents_only: bool, boilerplate_rank: str,
                    on_done: Callable[[Any], None], on_failed: Callable[[BaseException], None]) -> int:
         from ideamap.reading import neighbours_without_repetition
