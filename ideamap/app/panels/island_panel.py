@@ -66,6 +66,7 @@ class IslandPanel(QWidget):
         self.title_label.setText(island.label)
         self.terms_label.setText(", ".join(island.terms[:12]) or "—")
         self.zoom_button.setText(f"Zoom to {level_name(island.level)}")
+        self.digest_button.setText(f"Digest this {level_name(island.level)}")
         self._show_children(island, children)
         self.exemplars.clear()
         for paragraph, source in exemplars:
