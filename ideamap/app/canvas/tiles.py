@@ -18,7 +18,7 @@ import numpy as np
 
 from ideamap.app.canvas import colors
 from ideamap.app.canvas.camera import TILE_SIZE
-from ideamap.app.canvas.fields import GRID, land_fields, mean_color_field
+from ideamap.app.canvas.fields import GRID, kept_share_field, land_fields, mean_color_field
 from ideamap.app.canvas.island_fields import island_color_field, island_point_colors
 
 COLOR_MODES = ("island", "document", "folder", "date")
@@ -34,6 +34,7 @@ SCREEN_PX2 = 1920 * 1080
 MATMUL_MAX_CELLS = 6
 RING_PX = 0.9  # the light ring around each dot, logical px
 SHALLOW_PX = 9.0  # width of the light water rim along coasts, logical px
+VEILED_DOT_ALPHA = 0.18  # dots of paragraphs a filter leaves out: faint, still findable
 _tokens = itertools.count(1)
 
 
@@ -49,6 +50,10 @@ class TileStyle:
     dot_radius: float = 2.6  # logical px
     theme: str = "light"
     token: int = field(default_factory=lambda: next(_tokens))
+    # The veil (a tag filter, a time range): True for paragraphs that stay clear, aligned with
+    # ``scene.ids``; None veils nothing. Its token keys the memoised share-of-kept field.
+    keep: np.ndarray | None = None
+    keep_token: int = 0
 
     def __post_init__(self):
         if self.mode not in COLOR_MODES:
@@ -75,6 +80,11 @@ class TileStyle:
 
     def with_theme(self, theme: str) -> "TileStyle":
         return replace(self, theme=theme)
+
+    def with_keep(self, keep: np.ndarray | None) -> "TileStyle":
+        """The same look with another veil (None: no veil)."""
+        keep = None if keep is None else np.asarray(keep, dtype=bool)
+        return replace(self, keep=keep, keep_token=0 if keep is None else next(_tokens))
 
 
 DEFAULT_STYLE = TileStyle()
@@ -131,6 +141,8 @@ def render_tile(scene, level: int, tx: int, ty: int, size: int = TILE_SIZE,
     logd = _bilinear(lf.log_density[k], wx * cells - 0.5, wy * cells - 0.5)
     cfield = land_color_field(scene, style, clevel)
     land_rgb = colors.themed_land(style.palette, _bilinear(cfield[k], wx * cells - 0.5, wy * cells - 0.5))
+    if style.keep is not None:
+        land_rgb = _veil_land(scene, style, land_rgb, k, wx * cells - 0.5, wy * cells - 0.5)
     rgb = np.ascontiguousarray(_shade(logd, land_rgb, lf.coast, style.dpr, style.palette)[1:-1, 1:-1])
     _draw_dots(rgb, scene, style, level, (tx * span, ty * span, px), clevel)
     out = np.empty((size, size, 4), dtype=np.uint8)
@@ -138,6 +150,16 @@ def render_tile(scene, level: int, tx: int, ty: int, size: int = TILE_SIZE,
     out[..., :3] = rgb + 0.5  # round while casting
     out[..., 3] = 255
     return out
+
+
+def _veil_land(scene, style: TileStyle, land_rgb: np.ndarray, k: int, cx, cy) -> np.ndarray:
+    """Land fades towards the veil colour where few of the paragraphs around are kept, so the
+    islands a filter keeps stand out. Applied to the land colour (before shading) so the sea
+    and the coastline stay as they are."""
+    share = _bilinear(kept_share_field(scene, style.keep_token, style.keep)[k], cx, cy)
+    *veil, alpha = style.palette.veil
+    amount = ((1.0 - np.clip(share, 0, 1)) * (alpha / 255 * 1.15))[..., None]
+    return land_rgb + (np.asarray(veil, np.float32) - land_rgb) * np.minimum(amount, 0.9)
 
 
 def _pyramid_index(px_world: float, n_levels: int) -> int:
@@ -247,6 +269,8 @@ def _draw_dots(rgb: np.ndarray, scene, style: TileStyle, level: int, origin, cle
     if len(rows) == 0:
         return
     alpha = np.ones(len(rows), np.float32)
+    if style.keep is not None:
+        alpha[~style.keep[rows]] = VEILED_DOT_ALPHA
     pos = (scene.xy[rows].astype(np.float64) - (x0, y0)) / px  # tile px, continuous
     dot_rgb = point_colors(scene, style, clevel)[1][rows].astype(np.float32)
     fill, ring = _stamps(style.dot_radius * style.dpr, style.dpr)
