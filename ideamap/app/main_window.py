@@ -70,6 +70,9 @@ class MainWindow(QMainWindow):
         from ideamap.app.reader.flow import ReaderFlow
 
         self.reader = ReaderFlow(self)
+        from ideamap.app.notes_flow import NotesFlow
+
+        self.notes = NotesFlow(self)
 
     def _connect(self) -> None:
         self.start.newFromFolder.connect(self.builds.new_from_folder)
@@ -166,6 +169,7 @@ class MainWindow(QMainWindow):
         self.search_panel.clear()
         self.nav.reset()
         self.show_details(None)
+        self.notes.set_session(session)
         self.settings.add_recent(session.path)
         self._refresh_recent()
         self.setWindowTitle(f"{session.path.stem} — ideamap")
@@ -181,6 +185,7 @@ class MainWindow(QMainWindow):
         if self.session is None:
             return
         self.reader.reset()
+        self.notes.set_session(None)
         self.session.close()
         self.session = None
         self.search.set_session(None)
@@ -200,6 +205,7 @@ class MainWindow(QMainWindow):
             widget.setVisible(on)
         if not on:
             self.reader.dock.hide()
+            self.notes.dock.hide()
         for action in self.actions.map_only:
             action.setEnabled(on)
         self.actions.resume.setEnabled(False)
