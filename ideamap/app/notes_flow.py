@@ -53,7 +53,7 @@ class NotesFlow(QObject):
         specs = (("tag", "&Tag Paragraph…", self.tag_paragraph, "T"),
                  ("note", "&Note on Paragraph…", self.note_paragraph, "N"),
                  ("tag_island", "Tag &Island…", self.tag_island, "Shift+T"),
-                 ("panel", "Notes and &Filters Panel", self.show_panel, "Ctrl+Shift+N"),
+                 ("panel", "Notes and &Filters", self.show_panel, "Ctrl+Shift+N"),
                  ("clear", "Show the &Whole Map", self.clear_filter, None))
         for name, text, slot, key in specs:
             action = QAction(text, w)
@@ -69,6 +69,8 @@ class NotesFlow(QObject):
         self.actions["redo"].setShortcut(QKeySequence.Redo)
         menu.addAction(self.actions["undo"])
         menu.addAction(self.actions["redo"])
+        self.actions["panel"].setToolTip("Tags, notes, and filters that veil the map by tag or by period (Ctrl+Shift+N)")
+        w.toolbar.addAction(self.actions["panel"])
         for name in ("tag", "note", "tag_island", "panel", "clear"):
             w.actions.map_only.append(self.actions[name])
 
@@ -83,10 +85,11 @@ class NotesFlow(QObject):
         self.panel.set_tags({})
         self.panel.set_date_range(timeline.date_range(session.store))
         self.refresh()
-        self.dock.show()
-        self.w.left_dock.raise_()  # the documents stay in front; the Notes tab waits beside them
 
     def show_panel(self) -> None:
+        """Show the panel as a tab beside documents and search, in front."""
+        if not self.dock.isVisible() and not self.dock.isFloating():
+            self.w.tabifyDockWidget(self.w.left_dock, self.dock)
         self.dock.show()
         self.dock.raise_()
         self.panel.list.setFocus(Qt.ShortcutFocusReason)
