@@ -158,7 +158,16 @@ def test_veil_fades_the_tiles_of_left_out_paragraphs_only():
 
     scene = MapScene.synthetic(1500, seed=3)
     keep = np.asarray(scene.xy[:, 0] < 0.5)
-    plain = render_tile(scene, 0, 0, 0).astype(int)
-    veiled = render_tile(scene, 0, 0, 0, style=TileStyle().with_keep(keep)).astype(int)
-    change = np.abs(plain - veiled).sum(axis=-1)
-    assert change[:, 150:].mean() > 20 * max(change[:, :100].mean(), 0.05)  # right half veiled, left clear
+    style = TileStyle().with_keep(keep)
+    plain = render_tile(scene, 0, 0, 0)[..., :3].astype(float)
+    veiled = render_tile(scene, 0, 0, 0, style=style)[..., :3].astype(float)
+    veil = np.asarray(style.palette.veil[:3], float)
+
+    land = np.abs(plain - np.asarray(style.palette.sea, float)).sum(axis=-1) > 40
+
+    def to_veil(img, cols):  # how far the land pixels are from the veil's colour
+        return np.abs(img[:, cols] - veil).sum(axis=-1)[land[:, cols]].mean()
+
+    right, left = slice(150, 256), slice(0, 100)
+    assert to_veil(veiled, right) < 0.8 * to_veil(plain, right)  # left-out land fades towards the veil
+    assert to_veil(veiled, left) >= 0.98 * to_veil(plain, left)  # kept land does not (its dots stand out)

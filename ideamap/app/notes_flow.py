@@ -103,7 +103,7 @@ class NotesFlow(QObject):
         found = annotations.list_annotations(store)
         firsts = {p.id: p for p in store.paragraphs([a.paragraph_ids[0] for a in found if a.paragraph_ids])}
         self.panel.show_annotations([self._row(a, firsts) for a in found])
-        self.panel.set_tags(annotations.tag_counts(store))
+        self.panel.set_tags(_paragraphs_per_tag(found))
         self.apply_filter()
 
     def _row(self, a, firsts) -> tuple[int, str, str]:
@@ -111,9 +111,10 @@ class NotesFlow(QObject):
         where = a.label
         if a.scope == "paragraph" and first is not None:
             where = source_label(self.w.session.document(first.document_id), first.page)
-        parts = [f"#{a.tag}" if a.tag else "Note", clip(where, 60)]
-        if len(a.paragraph_ids) > 1:
+        parts = [f"#{a.tag}" if a.tag else "Note"]
+        if len(a.paragraph_ids) > 1:  # before the source, which the panel's edge may cut
             parts.append(count_words(len(a.paragraph_ids), "paragraph"))
+        parts.append(clip(where, 60))
         if a.missing:
             parts.append(f"{a.missing} no longer in the map")
         body = a.note or (first.text if first is not None else "(its paragraphs are no longer in the map)")
@@ -238,6 +239,19 @@ class NotesFlow(QObject):
         else:
             text, ok = QInputDialog.getText(self.w, title, prompt)
         return text.strip() if ok and text.strip() else None
+
+
+def _paragraphs_per_tag(found) -> dict[str, int]:
+    """Tag → paragraphs it marks now; spellings that differ only in case are one tag (as the
+    filter matches them), shown as first written."""
+    spelling: dict[str, str] = {}
+    marked: dict[str, set[int]] = {}
+    for a in found:
+        if a.tag:
+            key = a.tag.casefold()
+            spelling.setdefault(key, a.tag)
+            marked.setdefault(key, set()).update(a.paragraph_ids)
+    return {spelling[k]: len(v) for k, v in marked.items()}
 
 
 class _Addition(QUndoCommand):
