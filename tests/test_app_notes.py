@@ -86,6 +86,10 @@ def test_tag_island_marks_every_paragraph_of_the_island(opened):
     (a,) = annotations.list_annotations(w.session.store)
     assert a.scope == "island" and set(a.paragraph_ids) == set(_ids_of(w, "rivers"))
     assert "Rivers" in a.label
+    _answer(w, "picked")  # what a lasso selection hands over
+    w.notes.tag_selection(_ids_of(w, "stars")[:3])
+    assert annotations.paragraph_ids_with_tag(w.session.store, "picked") == set(_ids_of(w, "stars")[:3])
+    assert "3 paragraphs" in w.notes.panel.list.item(1).data(SOURCE_ROLE)
 
 
 def test_remove_then_undo_and_redo(opened):

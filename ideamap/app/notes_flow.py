@@ -145,6 +145,16 @@ class NotesFlow(QObject):
         if name and ids:
             self._add(ids, tag=name, scope="island", label=f"island “{island.label}”")
 
+    def tag_selection(self, ids, label: str = "selection") -> None:
+        """Tag a set of paragraphs (a lasso or rectangle selection): one annotation, undoable."""
+        ids = [int(i) for i in ids]
+        if not ids:
+            self._say("The selection is empty: nothing to tag.")
+            return
+        name = self.ask_text("Tag selection", f"Tag for the {len(ids):,} selected paragraphs:", False)
+        if name:
+            self._add(ids, tag=name, scope="selection", label=label)
+
     def island_paragraph_ids(self, level: int, key: int) -> list[int]:
         scene = self.w.session.scene
         levels = np.asarray(scene.levels)
