@@ -69,6 +69,7 @@ def test_tag_with_T_is_listed_stored_and_goes_to_its_paragraph(opened, qtbot):
     head = panel.list.item(0).data(SOURCE_ROLE)
     assert head.startswith("#baking") and "bread.pdf" in head and "p. 2" in head
     assert panel.tag_combo.findData("baking") > 0
+    assert panel.current.text() == "Selected paragraph: #baking." and panel.list.currentRow() == 0
     # A note through the panel's button, then clicking the tag's row selects its paragraph.
     _answer(w, "Check the proofing time.")
     panel.noteParagraphRequested.emit()
@@ -76,6 +77,10 @@ def test_tag_with_T_is_listed_stored_and_goes_to_its_paragraph(opened, qtbot):
     w.nav.clear_selection()
     panel.list.itemClicked.emit(panel.list.item(0))
     assert w.nav.current_pid == pid and w.canvas.selected() == pid
+    assert panel.current.text() == "Selected paragraph: #baking · 1 note."
+    panel.list.setCurrentRow(1)
+    panel.list.itemClicked.emit(panel.list.item(1))  # the note's row stays chosen (for Remove)
+    assert panel.list.currentRow() == 1
 
 
 def test_tag_island_marks_every_paragraph_of_the_island(opened):

@@ -28,6 +28,8 @@ class NotesFlow(QObject):
         self.dock = layout.build_notes_dock(window, self.panel)
         self.undo_stack = QUndoStack(self)
         self.filter = MapFilter()
+        self._by_paragraph: dict[int, list] = {}  # paragraph id → its annotations, from refresh()
+        self._clicked: int | None = None  # the row clicked last stays the chosen one
         self.ask_text = self._ask_text  # tests replace it: (title, prompt, multiline) -> str | None
         self._connect()
         self._build_menu()
@@ -42,6 +44,7 @@ class NotesFlow(QObject):
         p.tagParagraphRequested.connect(self.tag_paragraph)
         p.noteParagraphRequested.connect(self.note_paragraph)
         p.tagIslandRequested.connect(self.tag_island)
+        self.w.nav.paragraphShown.connect(self.paragraph_shown)
 
     def _build_menu(self) -> None:
         w = self.w
@@ -103,6 +106,12 @@ class NotesFlow(QObject):
         found = annotations.list_annotations(store)
         firsts = {p.id: p for p in store.paragraphs([a.paragraph_ids[0] for a in found if a.paragraph_ids])}
         self.panel.show_annotations([self._row(a, firsts) for a in found])
+        self._by_paragraph = {}
+        for a in found:
+            for pid in a.paragraph_ids:
+                self._by_paragraph.setdefault(pid, []).append(a)
+        if self.w.nav.current_pid is not None:
+            self.paragraph_shown(self.w.nav.current_pid)
         self.panel.set_tags(_paragraphs_per_tag(found))
         self.apply_filter()
 
@@ -119,6 +128,20 @@ class NotesFlow(QObject):
             parts.append(f"{a.missing} no longer in the map")
         body = a.note or (first.text if first is not None else "(its paragraphs are no longer in the map)")
         return a.id, " · ".join(parts), body
+
+    def paragraph_shown(self, pid: int) -> None:
+        """Say which tags and notes the selected paragraph has, and pick its first row."""
+        found = self._by_paragraph.get(int(pid), [])
+        tags = sorted({a.tag for a in found if a.tag}, key=str.casefold)
+        notes = sum(1 for a in found if a.note)
+        if not found:
+            text = "Selected paragraph: no tags or notes (T tags it, N writes a note)."
+        else:
+            bits = [", ".join(f"#{t}" for t in tags)] if tags else []
+            bits += [count_words(notes, "note")] if notes else []
+            text = f"Selected paragraph: {' · '.join(bits)}."
+        chosen = [a.id for a in found if a.id == self._clicked] or [a.id for a in found[:1]]
+        self.panel.set_current(text, chosen[0] if chosen else None)
 
     # -- annotating -------------------------------------------------------------------------------
     def tag_paragraph(self) -> None:
@@ -197,6 +220,7 @@ class NotesFlow(QObject):
         if not a.paragraph_ids:
             self._say("This tag's paragraphs are no longer in the map (they were rewritten or removed).")
             return
+        self._clicked = a.id
         self.w.nav.show_paragraph(a.paragraph_ids[0], fly=True)
         if len(a.paragraph_ids) > 1 and self.w.canvas is not None:
             placed = [pid for pid in a.paragraph_ids if session.position(pid)]

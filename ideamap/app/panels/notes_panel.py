@@ -45,6 +45,9 @@ class NotesPanel(QWidget):
         layout.addLayout(self._buttons())
         self.status = muted(EMPTY)
         layout.addWidget(self.status)
+        self.current = muted()
+        self.current.hide()
+        layout.addWidget(self.current)
         self.list = card_list()
         self.list.itemClicked.connect(lambda item: self.annotationActivated.emit(int(item.data(ID_ROLE))))
         self.list.itemActivated.connect(lambda item: self.annotationActivated.emit(int(item.data(ID_ROLE))))
@@ -146,6 +149,17 @@ class NotesPanel(QWidget):
             edit.setDateRange(low, high)
             edit.setDate(value)
             edit.blockSignals(False)
+
+    def set_current(self, text: str, annotation_id: int | None) -> None:
+        """What the selected paragraph carries; its first tag or note is picked in the list."""
+        self.current.setText(text)
+        self.current.show()
+        ids = self.annotation_ids()
+        if annotation_id in ids:
+            self.list.setCurrentRow(ids.index(annotation_id))
+            self.list.scrollToItem(self.list.currentItem())
+        else:
+            self.list.setCurrentRow(-1)
 
     def set_filter_note(self, text: str) -> None:
         self.filter_note.setText(text)
