@@ -134,7 +134,7 @@ def test_tag_filter_veils_exactly_the_untagged_paragraphs(opened):
     assert len(w.canvas.veiled_ids()) == 0
 
 
-def test_period_veils_the_paragraphs_of_documents_outside_it(opened):
+def test_period_veils_the_paragraphs_of_documents_outside_it(opened, qtbot):
     w = opened
     panel = w.notes.panel
     assert not panel.period_box.isHidden() and panel.no_dates.isHidden()
@@ -150,8 +150,15 @@ def test_period_veils_the_paragraphs_of_documents_outside_it(opened):
     assert set(w.canvas.veiled_ids().tolist()) == on_map - set(_ids_of(w, "stars")[:1])
     w.set_colour_mode("date")  # changing the colours keeps the veil
     assert set(w.canvas.veiled_ids().tolist()) == on_map - set(_ids_of(w, "stars")[:1])
-    w.notes.clear_filter()
-    assert len(w.canvas.veiled_ids()) == 0
+    panel.show_all_button.click()
+    assert len(w.canvas.veiled_ids()) == 0 and panel.tag_filter() is None and panel.period() == (None, None)
+    assert not panel.show_all_button.isEnabled()
+    # Stepping the dates (as the arrow keys do) veils once the dates settle.
+    panel.period_box.setChecked(True)  # 2024-02-01 to 2024-03-15 again: rivers veiled at once
+    assert set(w.canvas.veiled_ids().tolist()) == set(_ids_of(w, "rivers"))
+    panel.since_edit.setDate(panel.since_edit.date().addDays(20))  # 2024-02-21: stars leave too
+    later = set(_ids_of(w, "rivers") + _ids_of(w, "stars"))
+    qtbot.waitUntil(lambda: set(w.canvas.veiled_ids().tolist()) == later, timeout=3000)
 
 
 def test_an_undated_map_hides_the_period(window, tmp_path):

@@ -237,11 +237,11 @@ class NotesFlow(QObject):
         if hasattr(canvas, "set_veil"):  # a stand-in canvas in tests may lack it
             canvas.set_veil(None if keep is None else sorted(keep))
         n_total = len(session.scene.ids)
-        self.panel.set_filter_note(describe(self.filter, len(keep or ()) if keep is not None else n_total, n_total))
+        n_kept = len(keep) if keep is not None else n_total
+        self.panel.set_filter_note(describe(self.filter, n_kept, n_total), self.filter.active)
 
     def clear_filter(self) -> None:
-        self.panel.choose_tag(None)
-        self.panel.set_period(None, None)
+        self.panel.clear_filters()
 
     # -- helpers ------------------------------------------------------------------------------------
     def _current_paragraph(self) -> int | None:

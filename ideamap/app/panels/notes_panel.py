@@ -5,7 +5,7 @@ The panel only shows and asks; NotesFlow (ideamap/app/notes_flow.py) reads and w
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDateEdit, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
@@ -19,6 +19,7 @@ EMPTY = ("No tags or notes yet. Select a paragraph and press T to tag it or N to
          "Shift+T tags its whole island.")
 NO_DATES = "No document in this map has a date, so there is no period to choose."
 ISO = "yyyy-MM-dd"
+DATE_SETTLE_MS = 250
 
 
 class NotesPanel(QWidget):
@@ -40,7 +41,16 @@ class NotesPanel(QWidget):
         layout.addWidget(section("Show on the map"))
         layout.addLayout(self._filters())
         self.filter_note = muted()
-        layout.addWidget(self.filter_note)
+        self.show_all_button = QPushButton("Show all")
+        self.show_all_button.setToolTip("Lift the tag and period filters: the whole map is shown clear")
+        self.show_all_button.clicked.connect(self.clear_filters)
+        note_row = QHBoxLayout()
+        note_row.addWidget(self.filter_note, 1)
+        note_row.addWidget(self.show_all_button, 0, Qt.AlignTop)
+        layout.addLayout(note_row)
+        # Stepping through dates with the arrow keys fires at every step: veil once it settles.
+        self._date_timer = QTimer(self, singleShot=True, interval=DATE_SETTLE_MS)
+        self._date_timer.timeout.connect(self.filterChanged)
         layout.addWidget(section("Tags and notes"))
         layout.addLayout(self._buttons())
         self.status = muted(EMPTY)
@@ -84,7 +94,7 @@ class NotesPanel(QWidget):
         edit.setDisplayFormat(ISO)
         edit.setToolTip(f"{tip} (inclusive)")
         edit.setEnabled(False)
-        edit.dateChanged.connect(lambda _d: self.period_box.isChecked() and self.filterChanged.emit())
+        edit.dateChanged.connect(lambda _d: self.period_box.isChecked() and self._date_timer.start())
         return edit
 
     def _buttons(self) -> QHBoxLayout:
@@ -161,8 +171,16 @@ class NotesPanel(QWidget):
         else:
             self.list.setCurrentRow(-1)
 
-    def set_filter_note(self, text: str) -> None:
+    def set_filter_note(self, text: str, active: bool = True) -> None:
         self.filter_note.setText(text)
+        self.show_all_button.setEnabled(active)
+
+    def clear_filters(self) -> None:
+        self.tag_combo.setCurrentIndex(0)
+        self.period_box.blockSignals(True)
+        self.period_box.setChecked(False)
+        self.period_box.blockSignals(False)
+        self._period_toggled(False)  # emits filterChanged once
 
     # -- what is chosen -------------------------------------------------------------------------------
     def choose_tag(self, name: str | None) -> None:
