@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ideamap.reading import annotations, timeline
-
 
 @dataclass(frozen=True)
 class MapFilter:
@@ -32,6 +30,8 @@ def kept_ids(store, f: MapFilter) -> set[int] | None:
     Undated documents fall outside any period (timeline.Period says why)."""
     if not f.active:
         return None
+    from ideamap.reading import annotations, timeline  # not at window start (see notes_flow)
+
     keep: set[int] | None = None
     if f.tag is not None:
         keep = annotations.paragraph_ids_with_tag(store, f.tag)

@@ -17,7 +17,6 @@ from ideamap.app.map_filter import MapFilter, describe, kept_ids
 from ideamap.app.panels.notes_panel import NotesPanel
 from ideamap.app.text import clip, count_words, source_label
 from ideamap.errors import IdeamapError
-from ideamap.reading import annotations, timeline
 
 
 class NotesFlow(QObject):
@@ -86,7 +85,7 @@ class NotesFlow(QObject):
             self.dock.hide()
             return
         self.panel.set_tags({})
-        self.panel.set_date_range(timeline.date_range(session.store))
+        self.panel.set_date_range(_timeline().date_range(session.store))
         self.refresh()
 
     def show_panel(self) -> None:
@@ -103,7 +102,7 @@ class NotesFlow(QObject):
         if session is None:
             return
         store = session.store
-        found = annotations.list_annotations(store)
+        found = _annotations().list_annotations(store)
         firsts = {p.id: p for p in store.paragraphs([a.paragraph_ids[0] for a in found if a.paragraph_ids])}
         self.panel.show_annotations([self._row(a, firsts) for a in found])
         self._by_paragraph = {}
@@ -188,7 +187,7 @@ class NotesFlow(QObject):
     def remove(self, annotation_id: int) -> None:
         """Remove one tag or note; Ctrl+Z puts it back exactly as it was."""
         try:
-            removed = annotations.remove(self.w.session.store, annotation_id)
+            removed = _annotations().remove(self.w.session.store, annotation_id)
         except IdeamapError as exc:
             self.w.ask.error("Cannot remove", str(exc))
             return
@@ -199,7 +198,7 @@ class NotesFlow(QObject):
 
     def _add(self, ids: list[int], **fields) -> None:
         try:
-            made = annotations.annotate(self.w.session.store, ids, **fields)
+            made = _annotations().annotate(self.w.session.store, ids, **fields)
         except IdeamapError as exc:
             self.w.ask.error("Cannot save the tag or note", str(exc))
             return
@@ -213,7 +212,7 @@ class NotesFlow(QObject):
         """Select the annotation's paragraph on the map; a tagged island is framed and shown."""
         session = self.w.session
         try:
-            a = annotations.get(session.store, annotation_id)
+            a = _annotations().get(session.store, annotation_id)
         except IdeamapError as exc:
             self._say(str(exc))
             return
@@ -275,6 +274,19 @@ class NotesFlow(QObject):
         return text.strip() if ok and text.strip() else None
 
 
+def _annotations():
+    # ideamap.reading (digests, neighbours) costs ~0.15 s to import: not before a map opens.
+    from ideamap.reading import annotations
+
+    return annotations
+
+
+def _timeline():
+    from ideamap.reading import timeline
+
+    return timeline
+
+
 def _paragraphs_per_tag(found) -> dict[str, int]:
     """Tag → paragraphs it marks now; spellings that differ only in case are one tag (as the
     filter matches them), shown as first written."""
@@ -299,11 +311,11 @@ class _Addition(QUndoCommand):
         if self._first:  # already written when pushed
             self._first = False
             return
-        annotations.restore(self.flow.w.session.store, self.removed)
+        _annotations().restore(self.flow.w.session.store, self.removed)
         self.flow.refresh()
 
     def undo(self) -> None:
-        self.removed = annotations.remove(self.flow.w.session.store, self.annotation_id)
+        self.removed = _annotations().remove(self.flow.w.session.store, self.annotation_id)
         self.flow.refresh()
 
 
@@ -316,9 +328,9 @@ class _Removal(QUndoCommand):
         if self._first:
             self._first = False
             return
-        self.removed = annotations.remove(self.flow.w.session.store, self.removed.row["id"])
+        self.removed = _annotations().remove(self.flow.w.session.store, self.removed.row["id"])
         self.flow.refresh()
 
     def undo(self) -> None:
-        annotations.restore(self.flow.w.session.store, self.removed)
+        _annotations().restore(self.flow.w.session.store, self.removed)
         self.flow.refresh()
