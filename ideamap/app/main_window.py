@@ -76,6 +76,9 @@ class MainWindow(QMainWindow):
 
         self.digest = DigestFlow(self)
         self.digest_panel = self.digest.panel
+        from ideamap.app.notes_flow import NotesFlow
+
+        self.notes = NotesFlow(self)
 
     def _connect(self) -> None:
         self.start.newFromFolder.connect(self.builds.new_from_folder)
@@ -173,6 +176,7 @@ class MainWindow(QMainWindow):
         self.search_panel.clear()
         self.nav.reset()
         self.show_details(None)
+        self.notes.set_session(session)
         self.settings.add_recent(session.path)
         self._refresh_recent()
         self.setWindowTitle(f"{session.path.stem} — ideamap")
@@ -190,6 +194,7 @@ class MainWindow(QMainWindow):
         self.reader.reset()
         self.digest.reset()
         self.reading.forget(self.session)
+        self.notes.set_session(None)
         self.session.close()
         self.session = None
         self.search.set_session(None)
@@ -210,6 +215,7 @@ class MainWindow(QMainWindow):
         if not on:
             self.reader.dock.hide()
             self.digest.dock.hide()
+            self.notes.dock.hide()
         for action in self.actions.map_only:
             action.setEnabled(on)
         self.actions.resume.setEnabled(False)

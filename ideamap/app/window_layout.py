@@ -147,3 +147,10 @@ def build_status_bar(w) -> None:
     w.index_label = QLabel()
     w.statusBar().addPermanentWidget(w.index_label)
     w.statusBar().addPermanentWidget(w.counts_label)
+
+
+def build_notes_dock(w, panel: QWidget) -> QDockWidget:
+    """The Notes and filters panel: a tab beside documents and search."""
+    dock = _dock(w, "Notes and filters", "notes_dock", panel, Qt.LeftDockWidgetArea)
+    w.tabifyDockWidget(w.left_dock, dock)
+    return dock

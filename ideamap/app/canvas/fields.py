@@ -48,6 +48,21 @@ def mean_color_field(scene, color_key, point_land_rgb_fn, level: int) -> tuple[n
     return scene.memo(("color_field", color_key, level), build)
 
 
+def kept_share_field(scene, token: int, keep: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Pyramid of (m, m) float32: the kernel-weighted share of nearby land points that a
+    filter keeps (1 = all kept). The tiles veil land by it; one blur pair per filter."""
+    def build():
+        w = scene.land.astype(np.float64)
+        sigma = land_fields(scene).sigma_cells
+        weight = pyramid(blur(counts(scene.xy, w), sigma))
+        kept = pyramid(blur(counts(scene.xy, w * np.asarray(keep, np.float64)), sigma))
+        # Far from land the weight is ~0: count it as kept (unseen there, and no veil at sea).
+        return tuple(np.where(wk > 1e-9, kk / np.maximum(wk, 1e-12), 1.0).astype(np.float32)
+                     for wk, kk in zip(weight, kept))
+
+    return scene.memo_latest("kept_share", token, build)
+
+
 # -- building ------------------------------------------------------------------------------------
 def _build_land(scene) -> LandFields:
     sigma = _bandwidth(scene)

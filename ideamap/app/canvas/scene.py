@@ -172,6 +172,16 @@ class MapScene:
                 self._memo[key] = build()
             return self._memo[key]
 
+    def memo_latest(self, kind: str, token, build: Callable):
+        """Like :meth:`memo`, keeping only the newest ``token``'s value of this kind (each new
+        map filter replaces the previous one's field instead of piling up)."""
+        key = (kind, token)
+        with self._memo_guard:
+            for old in [k for k in self._memo if isinstance(k, tuple) and len(k) == 2 and k[0] == kind and k != key]:
+                del self._memo[old]
+                self._memo_locks.pop(old, None)
+        return self.memo(key, build)
+
     def _build_tree(self):
         from scipy.spatial import cKDTree
 

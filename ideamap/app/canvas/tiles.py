@@ -18,7 +18,7 @@ import numpy as np
 
 from ideamap.app.canvas import colors
 from ideamap.app.canvas.camera import TILE_SIZE
-from ideamap.app.canvas.fields import GRID, land_fields, mean_color_field
+from ideamap.app.canvas.fields import GRID, kept_share_field, land_fields, mean_color_field
 from ideamap.app.canvas.island_fields import island_color_field, island_point_colors
 
 COLOR_MODES = ("island", "document", "folder", "date")
@@ -34,6 +34,9 @@ SCREEN_PX2 = 1920 * 1080
 MATMUL_MAX_CELLS = 6
 RING_PX = 0.9  # the light ring around each dot, logical px
 SHALLOW_PX = 9.0  # width of the light water rim along coasts, logical px
+VEILED_DOT_ALPHA = 0.18  # dots of paragraphs a filter leaves out: faint, still findable
+KEPT_DOT_SCALE = 1.35  # kept dots are this much larger than plain ones
+KEPT_DOTS_MAX = 5_000  # a filter keeping at most this many shows each of them as a dot at any zoom
 _tokens = itertools.count(1)
 
 
@@ -49,6 +52,10 @@ class TileStyle:
     dot_radius: float = 2.6  # logical px
     theme: str = "light"
     token: int = field(default_factory=lambda: next(_tokens))
+    # The veil (a tag filter, a time range): True for paragraphs that stay clear, aligned with
+    # ``scene.ids``; None veils nothing. Its token keys the memoised share-of-kept field.
+    keep: np.ndarray | None = None
+    keep_token: int = 0
 
     def __post_init__(self):
         if self.mode not in COLOR_MODES:
@@ -56,6 +63,10 @@ class TileStyle:
         if self.mode != "island" and self.values is None:
             raise ValueError(f"colour mode {self.mode!r} needs one value per paragraph")
         colors.map_palette(self.theme)  # raises for an unknown theme
+
+    @property
+    def keep_count(self) -> int:
+        return 0 if self.keep is None else int(np.count_nonzero(self.keep))
 
     @property
     def palette(self) -> colors.MapPalette:
@@ -75,6 +86,11 @@ class TileStyle:
 
     def with_theme(self, theme: str) -> "TileStyle":
         return replace(self, theme=theme)
+
+    def with_keep(self, keep: np.ndarray | None) -> "TileStyle":
+        """The same look with another veil (None: no veil)."""
+        keep = None if keep is None else np.asarray(keep, dtype=bool)
+        return replace(self, keep=keep, keep_token=0 if keep is None else next(_tokens))
 
 
 DEFAULT_STYLE = TileStyle()
@@ -131,6 +147,8 @@ def render_tile(scene, level: int, tx: int, ty: int, size: int = TILE_SIZE,
     logd = _bilinear(lf.log_density[k], wx * cells - 0.5, wy * cells - 0.5)
     cfield = land_color_field(scene, style, clevel)
     land_rgb = colors.themed_land(style.palette, _bilinear(cfield[k], wx * cells - 0.5, wy * cells - 0.5))
+    if style.keep is not None:
+        land_rgb = _veil_land(scene, style, land_rgb, k, wx * cells - 0.5, wy * cells - 0.5)
     rgb = np.ascontiguousarray(_shade(logd, land_rgb, lf.coast, style.dpr, style.palette)[1:-1, 1:-1])
     _draw_dots(rgb, scene, style, level, (tx * span, ty * span, px), clevel)
     out = np.empty((size, size, 4), dtype=np.uint8)
@@ -138,6 +156,17 @@ def render_tile(scene, level: int, tx: int, ty: int, size: int = TILE_SIZE,
     out[..., :3] = rgb + 0.5  # round while casting
     out[..., 3] = 255
     return out
+
+
+def _veil_land(scene, style: TileStyle, land_rgb: np.ndarray, k: int, cx, cy) -> np.ndarray:
+    """Land fades towards the veil colour where few of the paragraphs around are kept, so the
+    islands a filter keeps stand out. Applied to the land colour (before shading) so the sea
+    and the coastline stay as they are."""
+    share = _bilinear(kept_share_field(scene, style.keep_token, style.keep)[k], cx, cy)
+    *veil, alpha = style.palette.veil
+    # sqrt: an island where a fifth of the paragraphs are kept still reads as clearly marked.
+    amount = ((1.0 - np.sqrt(np.clip(share, 0, 1))) * (alpha / 255 * 1.15))[..., None]
+    return land_rgb + (np.asarray(veil, np.float32) - land_rgb) * np.minimum(amount, 0.9)
 
 
 def _pyramid_index(px_world: float, n_levels: int) -> int:
@@ -238,18 +267,31 @@ def dots_visible(scene, rows: np.ndarray, scale: float) -> np.ndarray:
 def _draw_dots(rgb: np.ndarray, scene, style: TileStyle, level: int, origin, clevel: int) -> None:
     x0, y0, px = origin
     size = rgb.shape[0]
-    radius = (style.dot_radius + RING_PX) * style.dpr  # device px, ring included
+    radius = (style.dot_radius * KEPT_DOT_SCALE + RING_PX) * style.dpr  # device px, ring included
     margin = (radius + 1) * px
     rows = scene.rows_in_rect((x0 - margin, y0 - margin, x0 + size * px + margin, y0 + size * px + margin))
     if len(rows) == 0:
         return
-    rows = rows[dots_visible(scene, rows, tile_scale(level, style, size))]
+    shown = dots_visible(scene, rows, tile_scale(level, style, size))
+    if style.keep is None:
+        _stamp_dots(rgb, scene, style, rows[shown], origin, clevel, 1.0, style.dot_radius)
+        return
+    kept = style.keep[rows]
+    if style.keep_count <= KEPT_DOTS_MAX:
+        shown |= kept  # a filter's few paragraphs show at every zoom, as pins would
+    # Left-out dots faint, kept ones a little larger and on top.
+    _stamp_dots(rgb, scene, style, rows[shown & ~kept], origin, clevel, VEILED_DOT_ALPHA, style.dot_radius)
+    _stamp_dots(rgb, scene, style, rows[shown & kept], origin, clevel, 1.0, style.dot_radius * KEPT_DOT_SCALE)
+
+
+def _stamp_dots(rgb, scene, style: TileStyle, rows, origin, clevel: int, opacity: float, radius: float) -> None:
     if len(rows) == 0:
         return
-    alpha = np.ones(len(rows), np.float32)
+    x0, y0, px = origin
+    alpha = np.full(len(rows), opacity, np.float32)
     pos = (scene.xy[rows].astype(np.float64) - (x0, y0)) / px  # tile px, continuous
     dot_rgb = point_colors(scene, style, clevel)[1][rows].astype(np.float32)
-    fill, ring = _stamps(style.dot_radius * style.dpr, style.dpr)
+    fill, ring = _stamps(radius * style.dpr, style.dpr)
     ring_rgb = np.broadcast_to(np.asarray(style.palette.dot_ring, np.float32), (len(rows), 3))
     _splat(rgb, pos, alpha * 0.8, ring, ring_rgb)
     _splat(rgb, pos, alpha, fill, dot_rgb)

@@ -92,7 +92,9 @@ class MapCanvas(CanvasEvents, QWidget):
             values = np.asarray(values)
             if len(values) != len(self.scene):
                 raise ValueError(f"need {len(self.scene)} values (one per paragraph), got {len(values)}")
-        self._loader.set_source(self.scene, TileStyle(mode=mode, values=values, theme=self._theme))
+        old = self._loader.style  # a filter's veil (and its cached field) stays through colour changes
+        style = TileStyle(mode=mode, values=values, theme=self._theme, keep=old.keep, keep_token=old.keep_token)
+        self._loader.set_source(self.scene, style)
         self.update()
         if self._minimap is not None:
             self._minimap.refresh()
@@ -155,6 +157,27 @@ class MapCanvas(CanvasEvents, QWidget):
         rows = self._rows([] if ids is None else ids)
         self._overlays.highlight = rows
         self.update()
+
+    def set_veil(self, keep_ids) -> None:
+        """Veil every paragraph but ``keep_ids`` (a tag filter, a time range): their land fades
+        and their dots go faint, in the tiles and the minimap. None lifts the veil."""
+        if self.scene is None:
+            return
+        keep = None
+        if keep_ids is not None:
+            keep = np.zeros(len(self.scene), dtype=bool)
+            keep[self._rows(keep_ids)] = True
+        self._loader.set_source(self.scene, self._loader.style.with_keep(keep))
+        self.update()
+        if self._minimap is not None:
+            self._minimap.refresh()
+
+    def veiled_ids(self) -> np.ndarray:
+        """Ids of the paragraphs the veil covers now (empty without a veil)."""
+        keep = self._loader.style.keep
+        if self.scene is None or keep is None:
+            return np.zeros(0, np.int64)
+        return np.asarray(self.scene.ids)[~keep]
 
     def _row(self, paragraph_id) -> int | None:
         if self.scene is None or paragraph_id is None or paragraph_id < 0:
