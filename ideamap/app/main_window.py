@@ -70,6 +70,9 @@ class MainWindow(QMainWindow):
         from ideamap.app.reader.flow import ReaderFlow
 
         self.reader = ReaderFlow(self)
+        from ideamap.app.selection_flow import SelectionFlow
+
+        self.selection = SelectionFlow(self)  # lasso and rectangle selections, and their panel
 
     def _connect(self) -> None:
         self.start.newFromFolder.connect(self.builds.new_from_folder)
@@ -103,6 +106,7 @@ class MainWindow(QMainWindow):
         self.minimap = kit.make_minimap(self.canvas) if kit.make_minimap else None
         layout.install_canvas(self, self.canvas, self.minimap)
         self.reader.install_shortcuts()
+        self.selection.attach(self.canvas)
         self.canvas.paragraphClicked.connect(self.nav.paragraph_clicked)
         self.canvas.islandClicked.connect(self.nav.island_clicked)
         self.canvas.hovered.connect(self._hovered)

@@ -1,0 +1,75 @@
+"""Drawing an area selection: its outline, a light tint inside, and its paragraphs as dots. Qt.
+
+The outline is kept in world coordinates and mapped each frame, so it moves with the map.
+Dots are drawn only for selected points inside the view and at most MAX_DOTS of them (one
+drawPoints call): a selection of 100k paragraphs stays a cheap frame, the tint shows the rest.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
+
+from ideamap.app.canvas.camera import Camera
+
+AREA_INK = QColor(112, 72, 232)  # violet: apart from the selection (ink), neighbours, pins, footprint
+MAX_DOTS = 5000
+EDGE_PX = 8  # dots this far outside the view are still drawn (their halo reaches in)
+
+
+def _qpoly(pts: np.ndarray) -> QPolygonF:
+    return QPolygonF([QPointF(float(x), float(y)) for x, y in pts])
+
+
+def draw_area(painter: QPainter, camera: Camera, scene, area, gesture=None) -> None:
+    """The finished selection ``area`` (an AreaSelection) and the one being drawn, if any."""
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    if area is not None and len(area.polygon) >= 3:
+        poly = _qpoly(camera.world_to_screen(area.polygon))
+        tint = QColor(AREA_INK)
+        tint.setAlpha(28)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(tint)
+        painter.drawPolygon(poly, Qt.FillRule.OddEvenFill)
+        _outline(painter, poly, closed=True)
+        _dots(painter, camera, scene, area.rows)
+    if gesture is not None:
+        pts = gesture.polygon()
+        if len(pts) >= 2:
+            _outline(painter, _qpoly(camera.world_to_screen(pts)), closed=gesture.kind == "rect", dashed=True)
+
+
+def _outline(painter: QPainter, poly: QPolygonF, *, closed: bool, dashed: bool = False) -> None:
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    halo = QPen(QColor(255, 255, 255, 220), 4.5)
+    halo.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    ink = QPen(AREA_INK, 2.0)
+    ink.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    if dashed:
+        ink.setStyle(Qt.PenStyle.DashLine)
+    for pen in (halo, ink):
+        painter.setPen(pen)
+        painter.drawPolygon(poly) if closed else painter.drawPolyline(poly)
+    if not closed and poly.size() >= 3:  # where the lasso will close when the button is released
+        faint = QPen(AREA_INK, 1.0, Qt.PenStyle.DotLine)
+        painter.setPen(faint)
+        painter.drawLine(poly.last(), poly.first())
+
+
+def _dots(painter: QPainter, camera: Camera, scene, rows) -> None:
+    if len(rows) == 0:
+        return
+    pts = camera.world_to_screen(scene.xy[np.asarray(rows, dtype=np.int64)].astype(np.float64))
+    w, h = camera.width, camera.height
+    seen = (pts[:, 0] > -EDGE_PX) & (pts[:, 0] < w + EDGE_PX) & (pts[:, 1] > -EDGE_PX) & (pts[:, 1] < h + EDGE_PX)
+    pts = pts[seen]
+    if len(pts) > MAX_DOTS:  # an even sample: the density still reads, the frame stays cheap
+        pts = pts[np.linspace(0, len(pts) - 1, MAX_DOTS).astype(np.int64)]
+    poly = _qpoly(pts)
+    for color, width in ((QColor(255, 255, 255), 6.5), (AREA_INK, 4.0)):
+        pen = QPen(color, width)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        painter.drawPoints(poly)
+
