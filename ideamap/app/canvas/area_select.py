@@ -23,7 +23,6 @@ class AreaSelect:
     def _init_area(self) -> None:
         self._area = AreaSelection.empty()
         self._gesture: AreaGesture | None = None
-        self._gesture_start: QPointF | None = None
         self._area_mode = False
 
     # -- public -----------------------------------------------------------------------------
@@ -93,7 +92,6 @@ class AreaSelect:
     def _begin_area(self, kind: str, pos: QPointF) -> None:
         self._anim.stop()
         self._gesture = AreaGesture(kind)
-        self._gesture_start = QPointF(pos)
         self._gesture.add(self.camera.screen_to_world((pos.x(), pos.y())), self.camera.scale)
 
     def _extend_area(self, pos: QPointF) -> None:
@@ -102,13 +100,16 @@ class AreaSelect:
 
     def _finish_area(self, pos: QPointF) -> bool:
         """End the gesture; False when it was only a click (the caller handles the click)."""
-        gesture, start = self._gesture, self._gesture_start
+        gesture = self._gesture
         self._gesture = None
-        self._gesture_start = None
-        if gesture is None or start is None or (pos - start).manhattanLength() <= CLICK_PX:
-            self.update()
+        if gesture is None:
             return False
         gesture.add(self.camera.screen_to_world((pos.x(), pos.y())), self.camera.scale)
+        # How far the pointer went (a lasso may end where it started): a click if it barely moved.
+        extent = np.ptp(np.asarray(gesture.points), axis=0).max() * self.camera.scale
+        if extent <= CLICK_PX:
+            self.update()
+            return False
         self.select_area(gesture.polygon(), gesture.kind)
         return True
 
