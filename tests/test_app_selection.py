@@ -233,3 +233,16 @@ def test_write_selection_is_a_plain_function(tmp_path):
     out = write_selection(tmp_path / "out.JSONL", records)
     assert [json.loads(x)["id"] for x in out.read_text().splitlines()] == [r["id"] for r in records]
     assert write_selection(tmp_path / "x", records, "csv").read_text().startswith("id,document,title,page")
+
+
+def test_geometry_and_export_import_no_qt():
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np\n"
+            "import ideamap.app.canvas.area as a, ideamap.reading.selection_export\n"
+            "assert a.points_in_polygon(np.array([[0.3, 0.6]]), [[0, 0], [1, 0], [1, 1]]).tolist() == [False]\n"
+            "assert a.points_in_polygon(np.array([[0.6, 0.3]]), [[0, 0], [1, 0], [1, 1]]).tolist() == [True]\n"
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'torch', 'umap')]\n"
+            "assert not bad, bad\n")
+    subprocess.run([sys.executable, "-c", code], check=True)

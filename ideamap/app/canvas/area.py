@@ -21,22 +21,30 @@ KINDS = ("lasso", "rect")
 def points_in_polygon(xy, polygon) -> np.ndarray:
     """Bool mask: which points (N, 2) lie inside ``polygon`` (M, 2), by the even-odd rule
     (a ray cast to the right crosses the outline an odd number of times). The polygon is
-    closed implicitly; fewer than 3 vertices enclose nothing."""
+    closed implicitly; fewer than 3 vertices enclose nothing.
+
+    Points are sorted by y once; each edge then tests only the points in its band of y
+    (a binary search finds it), so the work is about N x (edges a horizontal line crosses),
+    not N x M: a 500-vertex lasso costs little more than a rectangle."""
     xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
     poly = np.asarray(polygon, dtype=np.float64).reshape(-1, 2)
     inside = np.zeros(len(xy), dtype=bool)
     if len(poly) < 3 or len(xy) == 0:
         return inside
-    x, y = xy[:, 0], xy[:, 1]
+    order = np.argsort(xy[:, 1], kind="stable")
+    xs, ys = xy[order, 0], xy[order, 1]
+    hit = np.zeros(len(xy), dtype=bool)
     x0, y0 = poly[:, 0], poly[:, 1]
     x1, y1 = np.roll(x0, -1), np.roll(y0, -1)
-    for ax, ay, bx, by in zip(x0, y0, x1, y1):
-        if ay == by:
-            continue  # a horizontal edge is never crossed by a horizontal ray
-        # Half-open in y, so a ray through a shared vertex counts one crossing, not two.
-        spans = (ay > y) != (by > y)
-        cross_x = ax + (y - ay) * (bx - ax) / (by - ay)
-        inside ^= spans & (x < cross_x)
+    lo, hi = np.minimum(y0, y1), np.maximum(y0, y1)
+    # Half-open bands [lo, hi): a ray through a shared vertex counts one crossing, not two;
+    # a horizontal edge has an empty band.
+    starts, ends = np.searchsorted(ys, lo, "left"), np.searchsorted(ys, hi, "left")
+    for i in np.flatnonzero(ends > starts):
+        a, b = starts[i], ends[i]
+        cross_x = x0[i] + (ys[a:b] - y0[i]) * (x1[i] - x0[i]) / (y1[i] - y0[i])
+        hit[a:b] ^= xs[a:b] < cross_x
+    inside[order] = hit
     return inside
 
 
@@ -63,7 +71,10 @@ def rows_in_polygon(scene, polygon) -> np.ndarray:
     if len(poly) < 3 or len(scene) == 0:
         return np.zeros(0, dtype=np.int64)
     (x0, y0), (x1, y1) = poly.min(axis=0), poly.max(axis=0)
-    candidates = scene.rows_in_rect((x0, y0, x1, y1))
+    bx0, by0, bx1, by1 = scene.bounds()
+    covered = (min(x1, bx1) - max(x0, bx0)) * (min(y1, by1) - max(y0, by0)) / max((bx1 - bx0) * (by1 - by0), 1e-12)
+    # Gathering the grid's buckets costs more than it saves once the box holds most of the map.
+    candidates = np.arange(len(scene)) if covered > 0.5 else scene.rows_in_rect((x0, y0, x1, y1))
     rows = candidates[points_in_polygon(scene.xy[candidates], poly)]
     return np.sort(rows)
 

@@ -1,20 +1,20 @@
 """Drawing an area selection: its outline, a light tint inside, and its paragraphs as dots. Qt.
 
 The outline is kept in world coordinates and mapped each frame, so it moves with the map.
-Dots are drawn only for selected points inside the view and at most MAX_DOTS of them (one
-drawPoints call): a selection of 100k paragraphs stays a cheap frame, the tint shows the rest.
+Dots are drawn only for selected points inside the view, at most MAX_DOTS of them, and not while
+the camera moves: a selection of 100k paragraphs stays a cheap frame, the tint shows the rest.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
+from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPolygonF
 
 from ideamap.app.canvas.camera import Camera
 
 AREA_INK = QColor(112, 72, 232)  # violet: apart from the selection (ink), neighbours, pins, footprint
-MAX_DOTS = 5000
+MAX_DOTS = 2000
 EDGE_PX = 8  # dots this far outside the view are still drawn (their halo reaches in)
 
 
@@ -22,8 +22,9 @@ def _qpoly(pts: np.ndarray) -> QPolygonF:
     return QPolygonF([QPointF(float(x), float(y)) for x, y in pts])
 
 
-def draw_area(painter: QPainter, camera: Camera, scene, area, gesture=None) -> None:
-    """The finished selection ``area`` (an AreaSelection) and the one being drawn, if any."""
+def draw_area(painter: QPainter, camera: Camera, scene, area, gesture=None, *, moving: bool = False) -> None:
+    """The finished selection ``area`` (an AreaSelection) and the one being drawn, if any;
+    ``moving`` (frames of a pan or zoom) leaves the dots out, the tint still shows the area."""
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     if area is not None and len(area.polygon) >= 3:
         poly = _qpoly(camera.world_to_screen(area.polygon))
@@ -33,7 +34,8 @@ def draw_area(painter: QPainter, camera: Camera, scene, area, gesture=None) -> N
         painter.setBrush(tint)
         painter.drawPolygon(poly, Qt.FillRule.OddEvenFill)
         _outline(painter, poly, closed=True)
-        _dots(painter, camera, scene, area.rows)
+        if not moving:
+            _dots(painter, camera, scene, area.rows)
     if gesture is not None:
         pts = gesture.polygon()
         if len(pts) >= 2:
@@ -66,10 +68,31 @@ def _dots(painter: QPainter, camera: Camera, scene, rows) -> None:
     pts = pts[seen]
     if len(pts) > MAX_DOTS:  # an even sample: the density still reads, the frame stays cheap
         pts = pts[np.linspace(0, len(pts) - 1, MAX_DOTS).astype(np.int64)]
-    poly = _qpoly(pts)
-    for color, width in ((QColor(255, 255, 255), 6.5), (AREA_INK, 4.0)):
-        pen = QPen(color, width)
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        painter.setPen(pen)
-        painter.drawPoints(poly)
+    # One pre-rendered dot stamped per point: several times cheaper than drawPoints with a
+    # wide antialiased pen (measured 11 vs 30-50 us a point on the raster engine).
+    sprite = _sprite(painter.device().devicePixelRatioF())
+    half = SPRITE_PX / 2
+    for x, y in pts:
+        painter.drawImage(QPointF(x - half, y - half), sprite)
 
+
+SPRITE_PX = 9
+_SPRITES: dict[float, QImage] = {}
+
+
+def _sprite(dpr: float) -> QImage:
+    """A violet dot with a white rim, rendered once per pixel ratio."""
+    dpr = round(float(dpr) or 1.0, 3)
+    if dpr not in _SPRITES:
+        image = QImage(int(np.ceil(SPRITE_PX * dpr)), int(np.ceil(SPRITE_PX * dpr)),
+                       QImage.Format.Format_ARGB32_Premultiplied)
+        image.setDevicePixelRatio(dpr)
+        image.fill(Qt.GlobalColor.transparent)
+        p = QPainter(image)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.setPen(QPen(QColor(255, 255, 255), 1.6))
+        p.setBrush(AREA_INK)
+        p.drawEllipse(QPointF(SPRITE_PX / 2, SPRITE_PX / 2), 3.0, 3.0)
+        p.end()
+        _SPRITES[dpr] = image
+    return _SPRITES[dpr]

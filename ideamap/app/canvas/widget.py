@@ -327,7 +327,8 @@ class MapCanvas(CanvasEvents, AreaSelect, QWidget):
         painting.draw_tiles(painter, camera, self._loader, dpr, sync=sync, track=not sync, smooth=not moving)
         if not overlays:
             return []
-        area_paint.draw_area(painter, camera, self.scene, self._area, self._gesture if not sync else None)
+        area_paint.draw_area(painter, camera, self.scene, self._area, None if sync else self._gesture,
+                             moving=moving)
         painting.draw_overlays(painter, camera, self.scene, self._overlays, pal)
         labels = place_labels(self.scene, camera, self._measure, dpr=dpr, avoid=avoid)
         painting.draw_labels(painter, labels, self._label_images, dpr, pal)
