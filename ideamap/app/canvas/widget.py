@@ -299,7 +299,7 @@ class MapCanvas(CanvasEvents, AreaSelect, QWidget):
         painter.drawImage(QPointF(0, 0), land)
         if self.scene is not None:
             pal = self.tile_style.palette
-            area_paint.draw_area(painter, self.camera, self.scene, self._area)
+            area_paint.draw_area(painter, self.camera, self.scene, self._area, dark=pal.name == "dark")
             painting.draw_overlays(painter, self.camera, self.scene, self._overlays, pal)
             labels = place_labels(self.scene, self.camera, self._measure)
             painting.draw_labels(painter, labels, None, 1.0, pal)
@@ -328,7 +328,7 @@ class MapCanvas(CanvasEvents, AreaSelect, QWidget):
         if not overlays:
             return []
         area_paint.draw_area(painter, camera, self.scene, self._area, None if sync else self._gesture,
-                             moving=moving)
+                             moving=moving, dark=pal.name == "dark")
         painting.draw_overlays(painter, camera, self.scene, self._overlays, pal)
         labels = place_labels(self.scene, camera, self._measure, dpr=dpr, avoid=avoid)
         painting.draw_labels(painter, labels, self._label_images, dpr, pal)

@@ -12,8 +12,8 @@ from ideamap.app.text import count_words
 
 MAX_ROWS = 200  # cards listed; the count, export, tag and digest cover the whole selection
 
-HINT = ("Shift+drag on the map to draw a lasso around paragraphs; Shift+Ctrl+drag, or “Select area” "
-        "(R) and a drag, for a rectangle. Esc clears the selection.")
+HINT = ("Shift+drag on the map to draw a lasso around paragraphs; Shift+Ctrl+drag, or “Select Area” "
+        "(Ctrl+Shift+R) and a drag, for a rectangle. Esc clears the selection.")
 
 
 class SelectionPanel(QWidget):
