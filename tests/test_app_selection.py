@@ -214,6 +214,17 @@ def test_points_in_polygon_matches_qt_on_a_concave_shape():
     assert not points_in_polygon(pts, star[:2]).any()
 
 
+def test_points_in_polygon_in_small_chunks_gives_the_same_answer(monkeypatch):
+    import ideamap.app.canvas.area as area
+
+    rng = np.random.default_rng(2)
+    pts = rng.uniform(0, 1, size=(5000, 2))
+    zigzag = [(i / 40, 0.02 if i % 2 else 0.98) for i in range(41)] + [(1.0, 1.0), (0.0, 1.0)]
+    whole = points_in_polygon(pts, zigzag)
+    monkeypatch.setattr(area, "PAIRS_PER_CHUNK", 1000)  # each edge's band holds ~4,800 points
+    assert np.array_equal(points_in_polygon(pts, zigzag), whole) and 0.2 < whole.mean() < 0.8
+
+
 def test_rows_in_polygon_on_a_big_map_equals_the_full_test():
     scene = MapScene.synthetic(120_000, seed=3)
     t = np.linspace(0, 2 * np.pi, 300, endpoint=False)
