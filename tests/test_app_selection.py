@@ -140,6 +140,9 @@ def test_clicking_a_listed_paragraph_reads_it(window, qtbot):
     assert window.nav.current_pid == pid
     assert window.canvas.selected() == pid
     assert window.details.currentWidget() is window.paragraph_panel
+    cards.setFocus()
+    QTest.keyClick(cards, Qt.Key_Escape)  # Esc in the panel clears too
+    assert window.selection.ids() == [] and window.canvas.area_ids() == []
 
 
 def test_export_writes_jsonl_csv_and_markdown(window, tmp_path):

@@ -3,7 +3,8 @@ one to read it, as a click on the map would), and what to do with them: export, 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from ideamap.app.panels.cards import card, card_list
@@ -58,6 +59,8 @@ class SelectionPanel(QWidget):
         layout.addWidget(self.count_label)
         layout.addLayout(row)
         layout.addWidget(self.cards, 1)
+        escape = QShortcut(QKeySequence(Qt.Key_Escape), self, context=Qt.WidgetWithChildrenShortcut)
+        escape.activated.connect(self.clearRequested)  # Esc clears here as on the map
         self.show_selection([], [], 0)
 
     def show_selection(self, ids: list[int], rows: list[tuple[int, str, str]], n_documents: int | None,
