@@ -79,6 +79,10 @@ class MainWindow(QMainWindow):
         from ideamap.app.notes_flow import NotesFlow
 
         self.notes = NotesFlow(self)
+        from ideamap.app.selection_flow import SelectionFlow
+
+        self.selection = SelectionFlow(self)  # lasso and rectangle selections, and their panel
+        self.selection.tagged.connect(lambda *_: self.notes.refresh())  # the Notes panel lists it
 
     def _connect(self) -> None:
         self.start.newFromFolder.connect(self.builds.new_from_folder)
@@ -113,6 +117,7 @@ class MainWindow(QMainWindow):
         self.minimap = kit.make_minimap(self.canvas) if kit.make_minimap else None
         layout.install_canvas(self, self.canvas, self.minimap)
         self.reader.install_shortcuts()
+        self.selection.attach(self.canvas)
         self.canvas.paragraphClicked.connect(self.nav.paragraph_clicked)
         self.canvas.islandClicked.connect(self.nav.island_clicked)
         self.canvas.hovered.connect(self._hovered)
@@ -187,6 +192,10 @@ class MainWindow(QMainWindow):
         # After the first frame: these checks scan tables, and the map should appear first.
         QTimer.singleShot(0, lambda: self._update_banner(session))
         self._build_index(session)
+
+    def show_digest(self, paragraph_ids: list[int], title: str) -> None:
+        """Digest any set of paragraphs (a lasso selection, a search) in the Digest panel."""
+        self.digest.show_digest(paragraph_ids, title)
 
     def close_map(self) -> None:
         if self.session is None:

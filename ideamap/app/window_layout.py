@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
-    QComboBox, QDockWidget, QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+    QComboBox, QDockWidget, QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QMenu, QPushButton,
     QStackedWidget, QStyle, QTabWidget, QToolBar, QToolButton, QVBoxLayout, QWidget,
 )
 
@@ -154,3 +154,17 @@ def build_notes_dock(w, panel: QWidget) -> QDockWidget:
     dock = _dock(w, "Notes and filters", "notes_dock", panel, Qt.LeftDockWidgetArea)
     w.tabifyDockWidget(w.left_dock, dock)
     return dock
+
+
+def add_selection_tools(w, panel: QWidget, mode_action) -> None:
+    """The Selection tab beside Documents and Search results, and the "Select area" mode in
+    the toolbar (after the zoom buttons) and the View menu (after Fit All)."""
+    w.left_tabs.addTab(panel, "Selection")
+    w.toolbar.insertAction(w.actions.back, mode_action)
+    w.toolbar.insertSeparator(w.actions.back)
+    view = next((m for m in w.actions.fit.associatedObjects() if isinstance(m, QMenu)), None)
+    if view is not None:
+        after = view.actions()
+        at = after[after.index(w.actions.fit) + 1] if w.actions.fit in after[:-1] else None
+        view.insertAction(at, mode_action)
+    w.actions.map_only.append(mode_action)  # disabled on the start screen, like zooming

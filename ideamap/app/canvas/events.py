@@ -29,6 +29,11 @@ class CanvasEvents:
 
     def mousePressEvent(self, event) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
+            kind = self._area_kind(event.modifiers())
+            if kind is not None:
+                self._begin_area(kind, event.position())
+                self.setFocus()
+                return
             self._anim.stop()
             self._press = self._last = event.position()
             self._dragging = False
@@ -36,6 +41,9 @@ class CanvasEvents:
 
     def mouseMoveEvent(self, event) -> None:
         pos = event.position()
+        if self._gesture is not None and event.buttons() & Qt.MouseButton.LeftButton:
+            self._extend_area(pos)
+            return
         if self._press is not None and event.buttons() & Qt.MouseButton.LeftButton:
             if not self._dragging and (pos - self._press).manhattanLength() > DRAG_PX:
                 self._dragging = True
@@ -49,6 +57,10 @@ class CanvasEvents:
         self._update_hover(pos)
 
     def mouseReleaseEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self._gesture is not None:
+            if not self._finish_area(event.position()):
+                self._click(event.position())  # a Shift+click: the same as a click
+            return
         if event.button() != Qt.MouseButton.LeftButton or self._press is None:
             return
         if not self._dragging:
@@ -57,7 +69,6 @@ class CanvasEvents:
             self.update()  # repaint smoothly now the drag is over
         self._press = None
         self._dragging = False
-        self.unsetCursor()
         self._update_hover(event.position())
 
     def mouseDoubleClickEvent(self, event) -> None:
@@ -76,6 +87,8 @@ class CanvasEvents:
             self.zoom_out()
         elif key in (Qt.Key.Key_0, Qt.Key.Key_Home):
             self.fit_all()
+        elif key == Qt.Key.Key_Escape and self._escape_area():
+            pass
         elif key in moves:
             dx, dy = moves[key]
             s = self.camera.scale
@@ -120,6 +133,8 @@ class CanvasEvents:
         over_something = pid is not None or self.label_at(pos) is not None
         if over_something:
             self.setCursor(Qt.CursorShape.PointingHandCursor)
+        elif self._area_mode:
+            self.setCursor(Qt.CursorShape.CrossCursor)
         else:
             self.unsetCursor()
 

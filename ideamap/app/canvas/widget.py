@@ -16,7 +16,8 @@ from PySide6.QtCore import QEasingCurve, QEvent, QPointF, QRect, QSize, Qt, QVar
 from PySide6.QtGui import QImage, QPainter, QPalette
 from PySide6.QtWidgets import QWidget
 
-from ideamap.app.canvas import painting
+from ideamap.app.canvas import area_paint, painting
+from ideamap.app.canvas.area_select import AreaSelect
 from ideamap.app.canvas.camera import AnchoredZoom, Camera, Flight, clamp_zoom
 from ideamap.app.canvas.events import CanvasEvents
 from ideamap.app.canvas.labels import PlacedLabel, label_at, place_labels
@@ -28,16 +29,19 @@ FLY_MS = 250
 HIT_PX = 7  # how near (logical px) a click must be to a dot
 
 
-class MapCanvas(CanvasEvents, QWidget):
+class MapCanvas(CanvasEvents, AreaSelect, QWidget):
     """The map. Signals: ``paragraphClicked(id)``, ``islandClicked(level, key)``,
     ``hovered(id or -1)``, ``cameraChanged()``, ``backgroundClicked()`` (a click on nothing;
-    the selection is cleared)."""
+    the selection is cleared), ``areaSelected(ids)`` (a lasso or rectangle was drawn, or
+    cleared: an empty list), ``areaModeChanged(on)`` ("Select area" mode, see AreaSelect)."""
 
     paragraphClicked = Signal(int)
     islandClicked = Signal(int, int)
     hovered = Signal(int)
     cameraChanged = Signal()
     backgroundClicked = Signal()
+    areaSelected = Signal(list)
+    areaModeChanged = Signal(bool)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -63,6 +67,7 @@ class MapCanvas(CanvasEvents, QWidget):
         self._last: QPointF | None = None
         self._dragging = False
         self._minimap = None
+        self._init_area()
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -72,6 +77,7 @@ class MapCanvas(CanvasEvents, QWidget):
     def set_scene(self, scene) -> None:
         """Show a map (a MapScene, or None for an empty canvas), fitted to the view."""
         self._anim.stop()
+        self.clear_area()  # its rows belong to the previous map
         self.scene = scene
         self._overlays = painting.Overlays()
         self._loader.set_source(scene, TileStyle(theme=self._theme))
@@ -316,6 +322,7 @@ class MapCanvas(CanvasEvents, QWidget):
         painter.drawImage(QPointF(0, 0), land)
         if self.scene is not None:
             pal = self.tile_style.palette
+            area_paint.draw_area(painter, self.camera, self.scene, self._area, dark=pal.name == "dark")
             painting.draw_overlays(painter, self.camera, self.scene, self._overlays, pal)
             labels = place_labels(self.scene, self.camera, self._measure)
             painting.draw_labels(painter, labels, None, 1.0, pal)
@@ -343,6 +350,8 @@ class MapCanvas(CanvasEvents, QWidget):
         painting.draw_tiles(painter, camera, self._loader, dpr, sync=sync, track=not sync, smooth=not moving)
         if not overlays:
             return []
+        area_paint.draw_area(painter, camera, self.scene, self._area, None if sync else self._gesture,
+                             moving=moving, dark=pal.name == "dark")
         painting.draw_overlays(painter, camera, self.scene, self._overlays, pal)
         labels = place_labels(self.scene, camera, self._measure, dpr=dpr, avoid=avoid)
         painting.draw_labels(painter, labels, self._label_images, dpr, pal)
