@@ -192,6 +192,18 @@ def test_digest_button_emits_ids_and_title_only_with_a_listener(window, qtbot):
     assert got[-1] == (_ids_of(window, "bread"), "Selection of 4 paragraphs")
 
 
+def test_digest_of_a_selection_shows_in_the_digest_panel(window, qtbot):
+    """Across flows: the Selection panel's Digest button fills the window's Digest panel."""
+    window.canvas.select_area(_world_box(0.3, 0.6, 0.7, 1.0))
+    panel = window.selection.panel
+    qtbot.waitUntil(panel.digest_button.isEnabled, timeout=1000)
+    panel.digest_button.click()
+    digest = window.digest_panel
+    qtbot.waitUntil(lambda: bool(digest.picks), timeout=20000)
+    assert {p.id for p in digest.picks} <= set(_ids_of(window, "bread"))
+    assert digest.title_label.text() == "Selection of 4 paragraphs"
+
+
 def test_a_new_map_clears_the_selection(window, tmp_path):
     window.canvas.select_area(_world_box(0.3, 0.6, 0.7, 1.0))
     assert window.selection.ids()
