@@ -264,10 +264,21 @@ def score(data: dict, coords, levels, islands, encode) -> dict:
     return {
         "levels": per_level, "regions": regions, "regions_flagged": sum(r["flag"] for r in regions),
         "contiguity": contiguity(coords, levels, n),
+        # old_first_term: the old label cut to its best term, to tell "one term vs a word list"
+        # apart from "phrase scoring vs c-TF-IDF" in the phrase names' score.
         "label_retrieval": {"old_ctfidf": retrieval(old, vectors, levels, parents, encode),
+                            "old_first_term": retrieval({k: v.split(" · ")[0] for k, v in old.items()},
+                                                        vectors, levels, parents, encode),
                             "new_phrases": retrieval(new, vectors, levels, parents, encode)},
+        "multi_word_names": {"old_ctfidf": _multi(old.values()), "new_phrases": _multi(new.values())},
         "_names": _name_rows(islands, levels, coarse, fine, old, n),
     }
+
+
+def _multi(names) -> float:
+    """Share of names with more than one word (a ' · ' list counts as several)."""
+    names = list(names)
+    return round(sum(" " in n.strip() for n in names) / max(len(names), 1), 3)
 
 
 def _name_rows(islands, levels, coarse, fine, old, n, limit: int = 10) -> list[dict]:
