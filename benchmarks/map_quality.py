@@ -139,13 +139,14 @@ def load_map(name: str, data: dict) -> tuple[np.ndarray, np.ndarray, float]:
     return r.coords, r.levels[-1], seconds
 
 
-def hierarchy(data: dict, coords, bays, adjacent: bool) -> tuple[np.ndarray, list]:
+def hierarchy(data: dict, coords, bays, adjacent: bool, weighted: bool) -> tuple[np.ndarray, list]:
     """Levels and island dicts from the map's bays, as compute_layout makes them (its merges
-    are build_levels, its names relabel_islands); ``adjacent``: merges of touching land only."""
+    are build_levels, its names relabel_islands); ``adjacent``: merges of touching land only;
+    ``weighted``: Ward counting each island's paragraphs."""
     from ideamap.layout import islands as isl
     from ideamap.layout import relabel_islands
 
-    levels = isl.build_levels(np.asarray(data["vectors"]), bays, coords if adjacent else None)
+    levels = isl.build_levels(np.asarray(data["vectors"]), bays, coords if adjacent else None, weighted)
     specs = relabel_islands(list(data["texts"]), levels, coords, np.asarray(data["vectors"]))
     return levels, [dataclasses.asdict(s) for s in specs]
 
@@ -309,7 +310,9 @@ def names_markdown(report: dict) -> str:
     return "\n".join(out)
 
 
-HIERARCHIES = {"ward_centroids": False, "adjacent_ward": True}  # name -> merges of touching land only
+# name -> (merges of touching land only, Ward weighted by island size)
+HIERARCHIES = {"ward_centroids": (False, False), "adjacent_ward": (True, False),
+               "weighted_ward": (False, True), "adjacent_weighted_ward": (True, True)}
 SHOWN = "ward_centroids"  # the hierarchy whose names the table shows: compute_layout's
 
 
@@ -320,9 +323,9 @@ def run_corpus(name: str, encode) -> dict:
            "classes_coarse": len(set(data["coarse"])), "classes_fine": len(set(data["fine"])),
            "sea_share": round(float(np.mean(bays < 0)), 3), "bays": int(bays.max()) + 1,
            "layout_s": round(seconds, 1)}
-    for variant, adjacent in HIERARCHIES.items():
+    for variant, (adjacent, weighted) in HIERARCHIES.items():
         t0 = time.perf_counter()
-        levels, islands = hierarchy(data, coords, bays, adjacent)
+        levels, islands = hierarchy(data, coords, bays, adjacent, weighted)
         out[variant] = {"merge_and_name_s": round(time.perf_counter() - t0, 1),
                         **score(data, coords, levels, islands, encode)}
     return out
