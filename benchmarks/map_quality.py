@@ -272,8 +272,23 @@ def score(data: dict, coords, levels, islands, encode) -> dict:
                                                         vectors, levels, parents, encode),
                             "new_phrases": retrieval(new, vectors, levels, parents, encode)},
         "multi_word_names": {"old_ctfidf": _multi(old.values()), "new_phrases": _multi(new.values())},
+        "name_variants": _name_variants(islands, vectors, levels, parents, encode),
         "_names": _name_rows(islands, levels, coarse, fine, old, n),
     }
+
+
+def _name_variants(islands, vectors, levels, parents, encode) -> dict:
+    """Label retrieval of other names made from the same phrase evidence (``terms``): the
+    first multi-word phrase among the top 5, and the top two phrases joined with ' · '."""
+    def first_phrase(terms):
+        return next((t for t in terms[:5] if " " in t), terms[0] if terms else "")
+
+    out = {}
+    for name, make in (("first_multiword_of_top5", first_phrase), ("top2_joined", lambda t: " · ".join(t[:2]))):
+        names = {(s["level"], s["key"]): make(s["terms"]) or s["label"] for s in islands}
+        out[name] = {"retrieval": retrieval(names, vectors, levels, parents, encode)["all"],
+                     "multi_word": _multi(names.values())}
+    return out
 
 
 def _multi(names) -> float:
