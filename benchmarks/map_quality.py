@@ -11,8 +11,12 @@ Corpora (from ../shared/corpora, skipped when absent):
                  meetings as one topic), "triage" for the minutes.
 Paragraphs are read and embedded as the app does (ingest readers, body and caption paragraphs,
 the app's encoder) and laid out with each paragraph's document, so boilerplate goes to sea.
-Vectors are cached in /tmp, and each layout under a hash of ideamap/layout/*.py, so a rerun
-only scores. JSON: benchmarks/results/map_quality.json; names table: map_quality_names.md.
+Four hierarchies are built from the same map's bays and scored in one run: today's Ward on
+island centroids, merges of touching land only, Ward weighted by island size, and both.
+Vectors and the map (coords, bays) are cached in /tmp (the map under a hash of the code that
+makes it), so a rerun only merges, names and scores (1-2 min; a cold run ~18 min on the busy
+2-core machine, nearly all embedding). JSON: benchmarks/results/map_quality.json; names table
+(today's hierarchy): benchmarks/results/map_quality_names.md.
 """
 
 from __future__ import annotations
