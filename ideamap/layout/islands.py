@@ -122,11 +122,16 @@ def merge(vectors: np.ndarray, keys: np.ndarray, k: int, target: int, adj=None,
     tree = linkage(cents, method="ward") if adj is None and not weighted else None
     order = weighted_ward_order(cents, sizes, adj) if weighted else None
     floor = sizes.sum() / (4 * target)
-    for t in range(target, min(k, 2 * target) + 1):
+
+    def grouping(t: int) -> np.ndarray:
         if weighted:
-            coarse = cut(order, k, t)
-        else:
-            coarse = fcluster(tree, t, criterion="maxclust") - 1 if adj is None else adjacent_ward(cents, adj, t)
+            return cut(order, k, t)
+        if adj is not None:
+            return adjacent_ward(cents, adj, t)
+        return fcluster(tree, t, criterion="maxclust") - 1
+
+    for t in range(target, min(k, 2 * target) + 1):
+        coarse = grouping(t)
         if (np.bincount(coarse, weights=sizes) >= floor).sum() >= target:
             break
     return coarse.astype(np.int32)
