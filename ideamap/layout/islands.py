@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from ideamap.layout._heavy import import_hdbscan
+from ideamap.layout.adjacency import adjacent_ward, cut, key_adjacency, weighted_ward_order
 from ideamap.layout.neighbors import cosine_knn, normalise_rows
 from ideamap.layout.types import SEA
 
@@ -98,9 +99,12 @@ def centroids(vectors: np.ndarray, keys: np.ndarray, k: int) -> np.ndarray:
     return normalise_rows(sums)
 
 
-def merge(vectors: np.ndarray, keys: np.ndarray, k: int, target: int) -> np.ndarray:
+def merge(vectors: np.ndarray, keys: np.ndarray, k: int, target: int, adj=None,
+          weighted: bool = False) -> np.ndarray:
     """Map each of k keys to a coarser key: Ward on the centroid vectors, cut so that ``target``
-    coarse islands are substantial (hold >= 1/(4*target) of the land).
+    coarse islands are substantial (hold >= 1/(4*target) of the land). With ``adj`` (the keys'
+    map adjacency, adjacency.key_adjacency) only keys that touch on the map are merged; with
+    ``weighted`` the Ward cost counts each key's paragraphs (adjacency.weighted_ward_order).
 
     Why not a plain cut at ``target``: Ward on unweighted centroids keeps semantic outliers
     (an HTML fragment, pasted program output) apart until the last merges, so on the meeting
@@ -113,11 +117,21 @@ def merge(vectors: np.ndarray, keys: np.ndarray, k: int, target: int) -> np.ndar
         return np.zeros(k, dtype=np.int32)
     from scipy.cluster.hierarchy import fcluster, linkage
 
-    tree = linkage(centroids(vectors, keys, k).astype(np.float64), method="ward")
+    cents = centroids(vectors, keys, k).astype(np.float64)
     sizes = np.bincount(keys[keys != SEA], minlength=k)
+    tree = linkage(cents, method="ward") if adj is None and not weighted else None
+    order = weighted_ward_order(cents, sizes, adj) if weighted else None
     floor = sizes.sum() / (4 * target)
+
+    def grouping(t: int) -> np.ndarray:
+        if weighted:
+            return cut(order, k, t)
+        if adj is not None:
+            return adjacent_ward(cents, adj, t)
+        return fcluster(tree, t, criterion="maxclust") - 1
+
     for t in range(target, min(k, 2 * target) + 1):
-        coarse = fcluster(tree, t, criterion="maxclust") - 1
+        coarse = grouping(t)
         if (np.bincount(coarse, weights=sizes) >= floor).sum() >= target:
             break
     return coarse.astype(np.int32)
@@ -137,21 +151,24 @@ def by_size(keys: np.ndarray) -> np.ndarray:
     return out
 
 
-def coarsen(vectors: np.ndarray, fine: np.ndarray, target: int) -> np.ndarray:
-    """Keys one level up: each fine island goes whole into one coarse island (so nesting holds)."""
+def coarsen(vectors: np.ndarray, fine: np.ndarray, target: int, coords=None, weighted: bool = False) -> np.ndarray:
+    """Keys one level up: each fine island goes whole into one coarse island (so nesting holds).
+    With ``coords`` (the map) only islands that touch on the map are merged."""
     k = int(fine.max()) + 1
-    coarse_of_fine = merge(vectors, fine, k, target)
+    adj = key_adjacency(coords, fine, k) if coords is not None and target < k else None
+    coarse_of_fine = merge(vectors, fine, k, target, adj, weighted)
     return by_size(np.where(fine == SEA, SEA, coarse_of_fine[np.maximum(fine, 0)]))
 
 
-def build_levels(vectors: np.ndarray, bays: np.ndarray) -> np.ndarray:
-    """(3, n) keys: regions, islands, bays, each a merge of the level below."""
+def build_levels(vectors: np.ndarray, bays: np.ndarray, coords=None, weighted: bool = False) -> np.ndarray:
+    """(3, n) keys: regions, islands, bays, each a merge of the level below (of adjacent land
+    only when ``coords`` is given; Ward weighted by island size when ``weighted``)."""
     bays = by_size(bays)
     if not (bays != SEA).any():
         return np.full((3, bays.size), SEA, dtype=np.int32)
     n_islands, n_regions = level_targets(int(bays.max()) + 1)
-    islands = coarsen(vectors, bays, n_islands)
-    regions = coarsen(vectors, islands, n_regions)
+    islands = coarsen(vectors, bays, n_islands, coords, weighted)
+    regions = coarsen(vectors, islands, n_regions, coords, weighted)
     return np.stack([regions, islands, bays]).astype(np.int32)
 
 
