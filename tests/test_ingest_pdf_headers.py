@@ -126,5 +126,10 @@ def test_marker_rules_on_text():
     for kept in ("2019 was a dry year.", "3D printing helps.", "2nd edition of the map.",
                  "10mm of rain fell.", "1. First item of a list", "3MMCT state; the 3MMCT"):
         assert strip_footnote_marker(kept, small, body) == kept
-    # Body-sized text keeps whatever it starts with.
+    assert strip_footnote_marker("§ 3 of the act applies.", small, body) == (
+        "§ 3 of the act applies.")
+    # Body-sized text keeps its numbers and asterisks; only a dagger marks a note there.
     assert strip_footnote_marker("1This is body text.", body, body) == "1This is body text."
+    assert strip_footnote_marker("* p < 0.05 in body", body, body) == "* p < 0.05 in body"
+    assert strip_footnote_marker("†Present address: Oslo.", body, body) == (
+        "Present address: Oslo.")

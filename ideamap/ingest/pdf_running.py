@@ -45,7 +45,10 @@ _NOT_A_MARKER = re.compile(
     r"|bit|bits|fps|dpi|kda|bp|kbp|mol)\b",
     re.IGNORECASE,
 )
-_SYMBOL_MARKER = re.compile(r"^([*∗†‡§¶‖]+|[⁰¹²³⁴⁵⁶⁷⁸⁹]+)\s*(?=\S)")
+# Footnote symbols; "§ 3" and "¶ 2" (a section or paragraph sign before a number) are not.
+_SYMBOL_MARKER = re.compile(r"^([*∗†‡§¶‖]+|[⁰¹²³⁴⁵⁶⁷⁸⁹]+)\s*(?=\S)(?!\d)")
+# Daggers start only notes (affiliations, "†Present address"), in whatever size they are set.
+_DAGGER = re.compile(r"^[†‡]+\s*(?=\S)(?!\d)")
 
 
 def body_size(lines: list[Line]) -> float:
@@ -110,8 +113,11 @@ def _running_copies(copies: list[tuple[PageText, Line]]) -> set[int]:
 
 def strip_footnote_marker(text: str, size: float, body: float) -> str:
     """``text`` without the footnote number or symbol glued to its start, when it is set
-    smaller than the body (footnotes are); body text keeps its numbers ("2019 was …",
-    "3D printing")."""
+    smaller than the body (footnotes are; a dagger marks a note at any size); body text
+    keeps its numbers ("2019 was …", "3D printing")."""
+    dagger = _DAGGER.match(text)
+    if dagger:
+        return text[dagger.end():]
     if body <= 0 or size > FOOTNOTE_SIZE * body:
         return text
     symbol = _SYMBOL_MARKER.match(text)
