@@ -4,7 +4,10 @@ The baseline is ideamap/ as committed at --base (default: where this branch left
 unpacked with ``git archive`` into a temporary folder. Each round reads every paper of
 ../shared/corpora/papers_open once with the baseline and once with this tree, in fresh
 processes, in alternating order; the time is the sum of the ``read_pdf`` calls (imports left
-out), as wall-clock and as the process's CPU time (steadier on a busy machine). The ratio
+out), as wall-clock and as the process's CPU time (steadier on a busy machine); the
+running-header and footnote steps are also timed on their own (``header_steps_seconds``:
+drop_running_lines, and in the new tree margin_lines, which it calls first, and
+drop_running_headings and strip_footnote_marker). The ratio
 after/before is of the medians over the rounds (the goal is <= 1.10).
 
 Also counted, per tree: headings whose text (digits normalised) stands on 3 or more pages of
@@ -41,6 +44,7 @@ def worker(folder: Path) -> dict:
     from ideamap.ingest.pdf import read_pdf
     from ideamap.model import ParagraphKind
 
+    steps = _time_header_steps()
     seconds, cpu, repeated, glued, examples = 0.0, 0.0, {}, {}, []
     for path in sorted(folder.glob("*.pdf")):
         start, start_cpu = time.perf_counter(), time.process_time()
@@ -56,8 +60,32 @@ def worker(folder: Path) -> dict:
         marked = [p.text for p in result.paragraphs if GLUED.match(p.text)]
         glued[path.name] = len(marked)
         examples += [f"{path.name[:24]}: {text[:60]}" for text in marked[:2]]
-    return {"seconds": seconds, "cpu_seconds": cpu, "repeated_headings": repeated, "glued_markers": glued,
+    return {"seconds": seconds, "cpu_seconds": cpu, "header_steps_seconds": steps[0],
+            "repeated_headings": repeated, "glued_markers": glued,
             "examples": examples[:12]}
+
+
+def _time_header_steps() -> list[float]:
+    """Wrap the running-header and footnote-marker steps (those the tree has) with a timer:
+    their own cost, steadier than the whole read on a busy machine."""
+    from ideamap.ingest import pdf_paragraphs
+
+    total = [0.0]
+
+    def timed(step):
+        def run(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return step(*args, **kwargs)
+            finally:
+                total[0] += time.perf_counter() - start
+        return run
+
+    names = ("margin_lines", "drop_running_lines", "drop_running_headings", "strip_footnote_marker")
+    for name in names:
+        if hasattr(pdf_paragraphs, name):
+            setattr(pdf_paragraphs, name, timed(getattr(pdf_paragraphs, name)))
+    return total
 
 
 def unpack(ref: str, into: Path) -> str:
@@ -97,13 +125,17 @@ def main() -> None:
         base_tree = Path(tmp)
         base_commit = unpack(base_ref, base_tree)
         trees = {"before": base_tree, "after": ROOT}
-        times, cpu, last = {"before": [], "after": []}, {"before": [], "after": []}, {}
+        times = {"before": [], "after": []}
+        cpu = {"before": [], "after": []}
+        steps = {"before": [], "after": []}
+        last = {}
         for round_ in range(args.rounds):
             order = ["before", "after"] if round_ % 2 == 0 else ["after", "before"]
             for name in order:
                 last[name] = run_tree(trees[name], folder)
                 times[name].append(round(last[name]["seconds"], 3))
                 cpu[name].append(round(last[name]["cpu_seconds"], 3))
+                steps[name].append(round(last[name]["header_steps_seconds"], 4))
                 print(f"round {round_ + 1} {name}: {times[name][-1]:.2f} s, "
                       f"cpu {cpu[name][-1]:.2f} s", file=sys.stderr)
     medians = {name: statistics.median(values) for name, values in times.items()}
@@ -115,6 +147,10 @@ def main() -> None:
         "ratio_after_before": round(medians["after"] / medians["before"], 3),
         "cpu_seconds": cpu, "median_cpu_seconds": cpu_medians,
         "cpu_ratio_after_before": round(cpu_medians["after"] / cpu_medians["before"], 3),
+        "header_steps_seconds": steps,
+        "header_steps_added_share_of_read": round(
+            (statistics.median(steps["after"]) - statistics.median(steps["before"]))
+            / medians["before"], 5),
         "goal": "ratio <= 1.10",
         "repeated_headings_total": {n: sum(last[n]["repeated_headings"].values()) for n in last},
         "docs_with_repeated_headings": {
@@ -132,7 +168,7 @@ def main() -> None:
     RESULTS.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(json.dumps({k: report[k] for k in (
         "median_seconds", "ratio_after_before", "median_cpu_seconds",
-        "cpu_ratio_after_before", "repeated_headings_total",
+        "cpu_ratio_after_before", "header_steps_added_share_of_read", "repeated_headings_total",
         "glued_marker_paragraphs_total", "docs_with_glued_markers")}, indent=1))
 
 

@@ -130,10 +130,7 @@ def drop_running_lines(pages: list[PageText], margins: list[set[int]] | None = N
     for page, margin in zip(pages, margins):
         kept = []
         for line in page.lines:
-            key = running_key(line) if id(line) in margin else ""
-            running = (seen[key] >= needed and not _larger_than_copies(line, sizes.get(key, [line.size]))) or (
-                _PAGE_NUMBER.match(line.text.strip()))
-            if id(line) in margin and running:
+            if id(line) in margin and _running(line, seen, sizes, needed):
                 dropped += 1
             else:
                 kept.append(line)
@@ -141,8 +138,15 @@ def drop_running_lines(pages: list[PageText], margins: list[set[int]] | None = N
     return dropped
 
 
-def _larger_than_copies(line: Line, sizes: list[float]) -> bool:
-    return line.size > TITLE_SIZE * statistics.median(sizes)
+def _running(line: Line, seen: Counter[str], sizes: dict[str, list[float]], needed: int) -> bool:
+    """A page number, or a margin line repeated on enough pages and not clearly larger than
+    its copies."""
+    if _PAGE_NUMBER.match(line.text.strip()):
+        return True
+    key = running_key(line)
+    if seen[key] < needed:
+        return False
+    return line.size <= TITLE_SIZE * statistics.median(sizes[key])
 
 
 # --- columns and reading order -------------------------------------------------------------
