@@ -124,7 +124,8 @@ def test_marker_rules_on_text():
         "Correspondence: a@b.org")
     assert strip_footnote_marker("\u00b2See the appendix.", small, body) == "See the appendix."
     for kept in ("2019 was a dry year.", "3D printing helps.", "2nd edition of the map.",
-                 "10mm of rain fell.", "1. First item of a list", "3MMCT state; the 3MMCT"):
+                 "10mm of rain fell.", "1. First item of a list", "3MMCT state; the 3MMCT",
+                 "5HT receptors bind serotonin."):
         assert strip_footnote_marker(kept, small, body) == kept
     assert strip_footnote_marker("§ 3 of the act applies.", small, body) == (
         "§ 3 of the act applies.")

@@ -45,6 +45,8 @@ _NOT_A_MARKER = re.compile(
     r"|bit|bits|fps|dpi|kda|bp|kbp|mol)\b",
     re.IGNORECASE,
 )
+# A number glued to a short acronym is a name ("5HT receptors", "4WD"), not a marker.
+_NUMBERED_ACRONYM = re.compile(r"^\d{1,3}[A-Z]{2,3}\b")
 # Footnote symbols; "§ 3" and "¶ 2" (a section or paragraph sign before a number) are not.
 _SYMBOL_MARKER = re.compile(r"^([*∗†‡§¶‖]+|[⁰¹²³⁴⁵⁶⁷⁸⁹]+)\s*(?=\S)(?!\d)")
 # Daggers start only notes (affiliations, "†Present address"), in whatever size they are set.
@@ -124,7 +126,7 @@ def strip_footnote_marker(text: str, size: float, body: float) -> str:
     if symbol:
         return text[symbol.end():]
     number = _GLUED_NUMBER.match(text)
-    if number is None or _NOT_A_MARKER.match(text):
+    if number is None or _NOT_A_MARKER.match(text) or _NUMBERED_ACRONYM.match(text):
         return text
     token = text.split(None, 1)[0].rstrip(".,;:")
     if text.count(token) > 1:
