@@ -25,6 +25,9 @@ CELL_GAP = 1.0
 # A header/footer text must repeat on at least this share of pages (and on two pages) to be
 # dropped. Below one half so that headers alternating between odd and even pages count.
 REPEAT_SHARE = 0.4
+# A repeated margin line more than this factor larger than its typical copy is not one of
+# them (a title that the other pages repeat as a smaller running header).
+TITLE_SIZE = 1.15
 
 _PAGE_NUMBER = re.compile(
     r"^(page\s*)?(\d{1,5}|[ivxlc]{1,7})(\s*(/|of)\s*\d{1,5})?$", re.IGNORECASE
@@ -76,7 +79,7 @@ def ends_sentence(text: str) -> bool:
 # --- running headers, footers and page numbers ------------------------------------------
 
 
-def _margin_lines(page: PageText) -> set[int]:
+def margin_lines(page: PageText) -> set[int]:
     """ids of the lines that may be running headers or footers: those in the top or bottom
     margin, and the first and last two rows of the page if they lie near the edge (some
     layouts have deep margins)."""
@@ -100,30 +103,50 @@ def _margin_lines(page: PageText) -> set[int]:
     return {id(line) for line in page.lines if in_margin(line)}
 
 
-def _running_key(line: Line) -> str:
+def running_key(line: Line) -> str:
     """The line's text with digits normalised, so "Page 3 of 9" matches "Page 4 of 9"."""
     return re.sub(r"\d+", "#", re.sub(r"\s+", " ", line.text.strip().lower()))
 
 
-def drop_running_lines(pages: list[PageText]) -> int:
+def drop_running_lines(pages: list[PageText], margins: list[set[int]] | None = None) -> int:
     """Remove page numbers and header/footer lines that repeat across pages. Returns how many
-    lines were dropped."""
-    margins = [_margin_lines(page) for page in pages]
+    lines were dropped. ``margins`` (ids of each page's margin lines) is computed when not
+    given. A copy clearly larger than the others (the title on the first page, repeated as a
+    running header on the others) is kept."""
+    if margins is None:
+        margins = [margin_lines(page) for page in pages]
     seen: Counter[str] = Counter()
+    sizes: dict[str, list[float]] = {}
     for page, margin in zip(pages, margins):
-        seen.update({_running_key(line) for line in page.lines if id(line) in margin})
+        keys = set()
+        for line in page.lines:
+            if id(line) in margin:
+                key = running_key(line)
+                keys.add(key)
+                sizes.setdefault(key, []).append(line.size)
+        seen.update(keys)
     needed = max(2, math.ceil(REPEAT_SHARE * len(pages)))
     dropped = 0
     for page, margin in zip(pages, margins):
         kept = []
         for line in page.lines:
-            running = seen[_running_key(line)] >= needed or _PAGE_NUMBER.match(line.text.strip())
-            if id(line) in margin and running:
+            if id(line) in margin and _running(line, seen, sizes, needed):
                 dropped += 1
             else:
                 kept.append(line)
         page.lines = kept
     return dropped
+
+
+def _running(line: Line, seen: Counter[str], sizes: dict[str, list[float]], needed: int) -> bool:
+    """A page number, or a margin line repeated on enough pages and not clearly larger than
+    its copies."""
+    if _PAGE_NUMBER.match(line.text.strip()):
+        return True
+    key = running_key(line)
+    if seen[key] < needed:
+        return False
+    return line.size <= TITLE_SIZE * statistics.median(sizes[key])
 
 
 # --- columns and reading order -------------------------------------------------------------

@@ -27,8 +27,10 @@ from ideamap.ingest.pdf_layout import (
     PageText,
     drop_running_lines,
     ends_sentence,
+    margin_lines,
     reading_order,
 )
+from ideamap.ingest.pdf_running import drop_running_headings, strip_footnote_marker
 from ideamap.model import ParagraphDraft, ParagraphKind
 
 # Body text shorter than this (characters or words) is a fragment: a figure label, a table
@@ -52,13 +54,18 @@ _LIGATURES = str.maketrans(
 def paragraphs_from_pages(pages: list[PageText]) -> tuple[list[ParagraphDraft], str]:
     """The document's paragraphs in reading order, and its title as the layout shows it
     ("" when no heading looks like one)."""
-    drop_running_lines(pages)
+    margins = [margin_lines(page) for page in pages]
+    drop_running_lines(pages, margins)
+    drop_running_headings(pages, margins)
     lines = [line for page in pages for line in reading_order(page)]
     if not lines:
         return [], ""
     body_size = _body_size(lines)
     paras = [Para(block, join_lines(block)) for block in split_blocks(lines)]
     classify(paras, body_size)
+    for para in paras:
+        if para.kind is not ParagraphKind.HEADING:
+            para.text = strip_footnote_marker(para.text, para.size, body_size)
     paras = [p for p in _rejoin_continued(paras) if not _is_fragment(p)]
     paras = without_figure_labels(paras)
     title = find_title(paras, body_size)
