@@ -103,6 +103,24 @@ def test_arrow_down_moves_the_current_paragraph_and_the_map_follows(opened, qtbo
     assert set(w.canvas.highlight) == set(ids[:4])  # the footprint stays while reading
 
 
+def test_a_heading_under_the_reading_point_shows_its_nearest_paragraph(opened, qtbot):
+    """Headings have no point on the map: the map and Details show the closest mapped
+    paragraph, while the reader stays on the heading and can step back over it."""
+    w = opened
+    assert w.reader.open_document(_doc_id(w, "rivers"))
+    view = w.reader.pane.view
+    ids = [pid for pid, _, _ in _rows(w.reader.pane)]
+    heading, last_mapped = ids[-1], ids[-2]  # "Rivers heading" ends the document
+    view.setFocus()
+    for _ in ids[1:]:
+        QTest.keyClick(view, Qt.Key_Down)
+    assert w.reader.pane.current_id() == heading
+    assert w.canvas.selected == last_mapped and w.nav.current_pid == last_mapped
+    assert w.paragraph_panel.text.toPlainText() == TOPICS["rivers"][-1]
+    QTest.keyClick(view, Qt.Key_Up)
+    assert w.reader.pane.current_id() == last_mapped
+
+
 def test_other_documents_toggle_lets_the_own_document_back(opened, qtbot):
     w = opened
     w.reader.open_document(_doc_id(w, "bread"))

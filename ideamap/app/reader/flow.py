@@ -115,12 +115,22 @@ class ReaderFlow(QObject):
 
     # -- keeping reader, map and neighbours together --------------------------------------------
     def _reader_moved(self, pid: int) -> None:
-        self.w.nav.show_paragraph(pid, fly=self._off_screen(pid), record=False)
+        # A heading or reference has no point and no neighbours: show the paragraph it leads
+        # to, so that reading through a section never leaves the map and Details blank.
+        target = _mapped_near(self.pane.document, pid)
+        self._from_reader = True
+        try:
+            self.w.nav.show_paragraph(target, fly=self._off_screen(target), record=False)
+        finally:
+            self._from_reader = False
         self.w.canvas.set_highlight(self.pane.document.paragraph_ids_on_map)  # footprint stays
 
     def _paragraph_shown(self, pid: int) -> None:
         """Something else (the map, a neighbour, Back) showed a paragraph: the reader follows
-        when it is in the open document."""
+        when it is in the open document. A move the reader made itself stays where it is (on
+        a heading, say), or the arrow keys could never step back over a heading."""
+        if getattr(self, "_from_reader", False):
+            return
         if self.dock.isVisible() and self.pane.current_id() != pid:
             self.pane.go_to(pid)
 
@@ -146,3 +156,16 @@ class ReaderFlow(QObject):
     def _apply_neighbour_filter(self) -> None:
         reading = self.dock.isVisible() and self.pane.document is not None
         self.w.nav.other_documents_only = reading and self.pane.other_documents.isChecked()
+
+
+def _mapped_near(doc, pid: int) -> int:
+    """``pid`` when it is on the map, else the next paragraph on the map in reading order
+    (else the one before it); ``pid`` itself when the document has none on the map."""
+    if doc is None:
+        return pid
+    at = doc.position_of(pid)
+    if doc.items[at].on_map:
+        return pid
+    after = [item.id for item in doc.items[at + 1:] if item.on_map]
+    before = [item.id for item in doc.items[:at] if item.on_map]
+    return after[0] if after else (before[-1] if before else pid)
