@@ -3,6 +3,8 @@ history, search, footprint, colour modes, export, errors. Fast: no model, no UMA
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
@@ -363,3 +365,30 @@ def test_demo_opens_when_built_and_builds_in_the_worker_otherwise(window, small_
     assert window.builds.dialog.isVisible() and window.stack.currentWidget() is window.start
     window.builds.cancel()
     qtbot.waitUntil(lambda: not runner.running, timeout=5000)
+
+
+def test_ocr_setting_reaches_the_build_worker(opened, tmp_path, qtbot, monkeypatch):
+    """Map ▸ Read Scanned Pages by OCR: remembered, carried by the job, and the worker then
+    builds as `ideamap build --no-ocr` would (IDEAMAP_OCR=0 for its reader processes)."""
+    from ideamap.app import build_job
+    from ideamap.errors import IdeamapError
+    from tests.test_app_fakes import polite_job
+
+    w = opened
+    assert w.actions.ocr.isChecked() and w.settings.ocr_enabled()  # on by default
+    w.actions.ocr.setChecked(False)
+    assert not w.settings.ocr_enabled()
+    w.builds.job_target = polite_job
+    w.builds.add_to_open_map([tmp_path])
+    runner = w.builds.runner
+    assert runner.spec.kind == "add" and runner.spec.ocr is False
+    w.builds.cancel()
+    qtbot.waitUntil(lambda: not runner.running, timeout=5000)
+
+    monkeypatch.delenv("IDEAMAP_OCR", raising=False)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    spec = build_job.JobSpec("build", str(tmp_path / "x.ideamap"), (str(empty),), ocr=False)
+    with pytest.raises(IdeamapError):  # nothing to read; the environment is set before
+        build_job._run(spec, lambda *a: None, lambda: False)
+    assert os.environ["IDEAMAP_OCR"] == "0"

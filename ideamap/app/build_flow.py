@@ -3,6 +3,7 @@ add, starts the worker, shows progress, reports the outcome, opens the result.""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -132,6 +133,7 @@ class BuildFlow(QObject):
             return False
         # An open map stays open while files are added to it (SQLite's WAL lets the window read
         # while the worker writes); it is reopened with the result.
+        spec = replace(spec, ocr=self.w.settings.ocr_enabled())  # the setting when the job starts
         self.runner = BuildRunner(spec, self, target=self.job_target)
         self.dialog = BuildProgressDialog(title, self.w)
         self.runner.progressed.connect(self.dialog.update_state)

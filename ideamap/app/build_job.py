@@ -26,6 +26,7 @@ class JobSpec:
     map_path: str
     paths: tuple[str, ...] = ()
     minutes: float = 0.0  # "adapt" only: the training time budget
+    ocr: bool = True  # read pages without a usable text layer by OCR (the app's setting)
 
 
 @dataclass
@@ -84,6 +85,8 @@ def _run(spec: JobSpec, progress, cancel) -> dict:
     from ideamap import pipeline
 
     paths = [Path(p) for p in spec.paths]
+    if not spec.ocr:
+        os.environ["IDEAMAP_OCR"] = "0"  # this worker's reader processes inherit it, as with --no-ocr
     if spec.kind == "build":
         report = pipeline.build(paths, Path(spec.map_path), progress=progress, cancel=cancel)
     elif spec.kind == "add":

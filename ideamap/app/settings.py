@@ -39,6 +39,14 @@ class AppSettings:
     def set_theme(self, value: str) -> None:
         self.q.setValue("theme", value if value in THEMES else "system")
 
+    # -- building ---------------------------------------------------------------------
+    def ocr_enabled(self) -> bool:
+        """Read scanned pages (and pages whose fonts carry no text) by OCR; on by default."""
+        return str(self.q.value("build/ocr", "true")).lower() not in ("false", "0")
+
+    def set_ocr_enabled(self, on: bool) -> None:
+        self.q.setValue("build/ocr", "true" if on else "false")
+
     # -- window -------------------------------------------------------------------------
     def geometry(self) -> QByteArray | None:
         value = self.q.value("window/geometry")

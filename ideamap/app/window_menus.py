@@ -114,6 +114,14 @@ def _map_menu(window, menu, a) -> None:
     a.adapt = _action(window, "&Adapt Encoder to This Map…", window.adapts.adapt_open_map,
                       tip="Teach the encoder this map's own vocabulary; kept only if it measures better")
     menu.addAction(a.adapt)
+    menu.addSeparator()
+    a.ocr = _action(window, "Read Scanned Pages by &OCR",
+                    tip="Builds read pages without usable text (scans, fonts with no text) with Tesseract; "
+                        "off: such pages are reported instead, as with `ideamap build --no-ocr`")
+    a.ocr.setCheckable(True)
+    a.ocr.setChecked(window.settings.ocr_enabled())
+    a.ocr.toggled.connect(window.settings.set_ocr_enabled)
+    menu.addAction(a.ocr)
 
 
 def _go_menu(window, menu, a) -> None:
