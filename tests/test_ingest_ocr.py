@@ -116,6 +116,47 @@ def test_garbage_text_layer_is_replaced_by_ocr(qapp, tmp_path):
     assert _recall(PAGE_1, _page_text(result, 1)) >= 0.8
 
 
+def _font_pdf_without_tounicode(path: Path, texts: list[str]) -> Path:
+    """Real text in an embedded font, then the font's /ToUnicode map made unreadable by a
+    same-length rename (offsets stay valid): the text layer becomes control characters, as
+    in PDFs from old dvips or Ghostscript."""
+    writer = QPdfWriter(str(path))
+    writer.setResolution(300)
+    painter = QPainter(writer)
+    font = QFont("DejaVu Serif")
+    font.setPointSize(11)
+    painter.setFont(font)
+    for i, text in enumerate(texts):
+        if i:
+            writer.newPage()
+        painter.drawText(QRectF(250, 250, 2000, 3000), 0x1000, text)  # Qt.TextWordWrap
+    painter.end()
+    data = path.read_bytes()
+    assert b"/ToUnicode" in data
+    path.write_bytes(data.replace(b"/ToUnicode", b"/ToUnicodX"))
+    return path
+
+
+@needs_tesseract
+def test_a_font_without_unicode_map_is_read_by_ocr_in_order(qapp, tmp_path):
+    # Ten lines a paragraph, some rich in descenders (p, y, g) whose word boxes are taller:
+    # the lines of one paragraph must stay together and in order.
+    pages = [
+        ("Distributed consensus protocols let a group of machines agree on a single value even "
+         "when some of them fail. The classic result shows that agreement is impossible in a "
+         "fully asynchronous system with one faulty process, so practical systems rely on timeouts. ") * 3,
+        ("Replication keeps copies of data on several machines. A leader orders the writes and "
+         "followers apply them in the same order; when the leader is lost, an election picks another. ") * 3,
+    ]
+    result = read_pdf(_font_pdf_without_tounicode(tmp_path / "dvips.pdf", pages))
+    assert result.status is FileStatus.DONE, result.reason
+    assert "fonts of this PDF carry no readable text" in result.reason
+    for number, page in enumerate(pages, start=1):
+        got = " ".join(_words(_page_text(result, number)))
+        assert _recall(page, got) >= 0.9
+        assert " ".join(_words(page)[:40]) in got  # the lines in reading order, not interleaved
+
+
 def test_ocr_off_gives_an_honest_reason(qapp, tmp_path, monkeypatch):
     monkeypatch.setenv("IDEAMAP_OCR", "0")
     result = read_pdf(_image_pdf(tmp_path / "scan.pdf", [PAGE_1]))

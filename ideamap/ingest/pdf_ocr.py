@@ -159,7 +159,25 @@ def _page_from_tsv(tsv: str, number: int, width: float, height: float,
         line = _line(words, number, scale, len(text))
         lines.append(line)
         text += line.text + "\n"
+    _even_out_sizes(lines)
     return PageText(number, width, height, text, lines, n_objects=1)
+
+
+# A line's size comes from its word boxes, which grow with descenders ("p", "y"): lines of one
+# paragraph then differ by ~15% and the paragraph builder, which splits on a change of size,
+# would cut the paragraph and interleave its lines. Sizes this close to the page's usual size
+# are taken as that size; headings (usually ≥ 1.2× the body) keep theirs.
+SAME_SIZE_TOLERANCE = 0.2
+
+
+def _even_out_sizes(lines: list[Line]) -> None:
+    if not lines:
+        return
+    sizes = sorted(line.size for line in lines)
+    usual = sizes[len(sizes) // 2]
+    for line in lines:
+        if abs(line.size / usual - 1.0) < SAME_SIZE_TOLERANCE:
+            line.size = usual
 
 
 def _line(words, number: int, scale: float, start: int) -> Line:
