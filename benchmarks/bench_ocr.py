@@ -1,5 +1,6 @@
 """OCR benchmark: word recall, pages per second and Tesseract's peak memory on scans made from
-real text, and the cost of the text-layer check on text PDFs.
+real text, on the same text set in a font without a Unicode map, and the cost of the text-layer check on
+text PDFs.
 
 Scans: the paragraphs of the first pages of a shared paper (text known from its text layer)
 are drawn as page images at --dpi and wrapped as an image-only PDF, which ideamap reads by
@@ -63,6 +64,28 @@ def scans(texts: list[str], dpi: int, folder: Path) -> dict:
     }
 
 
+def font_without_unicode_map(texts: list[str], folder: Path) -> dict:
+    """The same known pages as real text in an embedded font whose /ToUnicode map is made
+    unreadable (its text layer is control characters): read by OCR, word recall and order."""
+    from PySide6.QtGui import QGuiApplication
+
+    from ideamap.ingest.pdf import read_pdf
+    from tests import test_ingest_ocr as helpers
+
+    app = QGuiApplication.instance() or QGuiApplication([])  # noqa: F841 - Qt needs it
+    path = helpers._font_pdf_without_tounicode(folder / "no-tounicode.pdf", texts)
+    start = time.perf_counter()
+    result = read_pdf(path)
+    elapsed = time.perf_counter() - start
+    recalls = [helpers._recall(t, helpers._page_text(result, i + 1)) for i, t in enumerate(texts)]
+    in_order = [" ".join(helpers._words(t)[:40]) in " ".join(helpers._words(helpers._page_text(result, i + 1)))
+                for i, t in enumerate(texts)]
+    return {"pages": len(texts), "status": result.status.value, "reason": result.reason,
+            "word_recall_per_page": [round(r, 3) for r in recalls],
+            "word_recall": round(sum(recalls) / len(recalls), 3),
+            "first_40_words_in_order": in_order, "pages_per_s": round(len(texts) / elapsed, 3)}
+
+
 def layer_check_cost(papers: list[Path]) -> dict:
     from ideamap.ingest import pdf_ocr
     from ideamap.ingest.pdf import read_pdf
@@ -97,6 +120,8 @@ def main() -> None:
         for dpi in args.dpi:
             out["scans"].append(scans(texts, dpi, Path(tmp)))
             print(json.dumps(out["scans"][-1]))
+        out["font_without_unicode_map"] = font_without_unicode_map(texts, Path(tmp))
+        print(json.dumps(out["font_without_unicode_map"]))
     out["layer_check"] = layer_check_cost(sorted(PAPERS.glob("*.pdf"))[: args.check_papers])
     print(json.dumps(out["layer_check"]))
     RESULTS.write_text(json.dumps(out, indent=2) + "\n")
