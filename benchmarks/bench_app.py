@@ -206,7 +206,7 @@ def _median(values) -> float:
 def _window(app):
     from PySide6.QtCore import QSettings
 
-    from ideamap.app.main_window import MainWindow
+    from ideamap.app.shell.main_window import MainWindow
     from ideamap.app.settings import AppSettings
 
     ini = Path(tempfile.mkdtemp()) / "s.ini"
@@ -322,7 +322,7 @@ def _build_home() -> Path:
 
 
 def bench_lateness(app, idle_s: float = 10.0) -> dict:
-    from ideamap.app.build_job import JobSpec
+    from ideamap.app.jobs.build_job import JobSpec
 
     window = _window(app)
     idle = Probe()

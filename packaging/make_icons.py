@@ -13,7 +13,7 @@ sys.path.insert(0, str(ROOT))
 
 from PySide6.QtGui import QGuiApplication  # noqa: E402
 
-from ideamap.app.icon import render_pngs  # noqa: E402
+from ideamap.app.shell.icon import render_pngs  # noqa: E402
 
 
 def main() -> None:

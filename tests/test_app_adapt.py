@@ -8,10 +8,10 @@ import threading
 
 import pytest
 
-from ideamap.app import build_job
-from ideamap.app.adapt_flow import adapt_summary, held_out_figures
-from ideamap.app.adapt_progress import AdaptProgressState
-from ideamap.app.build_job import DONE, FAILED, JobOutcome, JobSpec
+from ideamap.app.jobs import build_job
+from ideamap.app.flows.adapt_flow import adapt_summary, held_out_figures
+from ideamap.app.jobs.adapt_progress import AdaptProgressState
+from ideamap.app.jobs.build_job import DONE, FAILED, JobOutcome, JobSpec
 from ideamap.embed.adapt import NotEnoughTextError
 from ideamap.errors import Cancelled
 from tests.test_app_fakes import (

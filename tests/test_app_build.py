@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ideamap.app.build_job import JobSpec
-from ideamap.app.build_runner import BuildRunner
+from ideamap.app.jobs.build_job import JobSpec
+from ideamap.app.jobs.build_runner import BuildRunner
 from tests.test_app_fakes import failing_job, make_small_map, polite_job, stubborn_job
 from tests.test_app_fakes import private_home, window  # noqa: F401 (fixtures)
 
@@ -61,7 +61,7 @@ def test_shutdown_ends_the_worker_within_five_seconds(qtbot):
 
 
 def test_progress_dialog_shows_failures_at_the_end(window, qtbot, tmp_path):
-    from ideamap.app.build_job import JobOutcome
+    from ideamap.app.jobs.build_job import JobOutcome
 
     flow = window.builds
     flow.start(JobSpec("build", str(tmp_path / "m.ideamap")), "Making")
@@ -83,7 +83,7 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 from ideamap.app.launch import make_app
-from ideamap.app.main_window import MainWindow
+from ideamap.app.shell.main_window import MainWindow
 from ideamap.app.settings import AppSettings
 from tests.test_app_fakes import fake_kit
 app = make_app([])

@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QGuiApplication
 
-from ideamap.app.main_window import MainWindow
+from ideamap.app.shell.main_window import MainWindow
 from ideamap.app.settings import AppSettings
 from ideamap.layout.boilerplate import NEAR_COPY_SIMILARITY, normalise_for_repeats
 from ideamap.model import FileStatus, ParagraphDraft, ReadResult

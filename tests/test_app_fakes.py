@@ -303,7 +303,7 @@ def private_home(tmp_path, monkeypatch):
 def window(qtbot, tmp_path):
     """A shown MainWindow with a stand-in canvas, scripted dialog answers and its own settings
     file; closing it also shuts its build worker down."""
-    from ideamap.app.main_window import MainWindow
+    from ideamap.app.shell.main_window import MainWindow
     from ideamap.app.settings import AppSettings
 
     w = MainWindow(AppSettings(QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat)), kit=fake_kit())

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 
-from ideamap.app.build_flow import default_map_path
+from ideamap.app.flows.build_flow import default_map_path
 from ideamap.app.history import History
-from ideamap.app.progress_state import ProgressState
+from ideamap.app.jobs.progress_state import ProgressState
 from ideamap.app.text import citation, duration_words, source_label
 from ideamap.model import Document, FileStatus, Paragraph, ParagraphKind
 
@@ -98,7 +98,7 @@ def test_make_run_falls_back_to_the_summary_when_no_window_can_open(monkeypatch,
 
 
 def test_the_demo_build_reports_what_the_map_holds(tmp_path):
-    from ideamap.app.build_job import _demo_report
+    from ideamap.app.jobs.build_job import _demo_report
     from tests.test_canvas import make_map
 
     path = tmp_path / "demo.ideamap"

@@ -10,7 +10,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtTest import QTest
 
 from ideamap.app.canvas_kit import default_kit
-from ideamap.app.main_window import MainWindow
+from ideamap.app.shell.main_window import MainWindow
 from ideamap.app.panels.cards import SOURCE_ROLE
 from ideamap.app.settings import AppSettings
 from ideamap.reading import annotations

@@ -10,7 +10,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 
 from ideamap.app import launch as launch_module
-from ideamap.app.main_window import MainWindow
+from ideamap.app.shell.main_window import MainWindow
 from ideamap.app.reader.model import ID_ROLE, PAGE_ROLE
 from ideamap.app.settings import AppSettings
 from tests.test_app_fakes import TOPICS, ScriptedAsker, fake_kit, make_small_map

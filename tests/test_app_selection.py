@@ -15,7 +15,7 @@ from PySide6.QtTest import QTest
 from ideamap.app.canvas.area import points_in_polygon, rows_in_polygon
 from ideamap.app.canvas.scene import MapScene, inset
 from ideamap.app.canvas_kit import default_kit
-from ideamap.app.main_window import MainWindow
+from ideamap.app.shell.main_window import MainWindow
 from ideamap.app.settings import AppSettings
 from ideamap.reading import list_annotations
 from ideamap.reading.selection_export import selection_records, write_selection

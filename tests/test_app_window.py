@@ -12,7 +12,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 
 from ideamap.app.canvas.scene import inset
-from ideamap.app.main_window import MainWindow
+from ideamap.app.shell.main_window import MainWindow
 from ideamap.app.settings import AppSettings
 from ideamap.store.mapfile import MapStore
 from tests.test_app_fakes import TOPICS, ScriptedAsker, fake_kit, make_small_map
@@ -279,7 +279,7 @@ def test_interrupted_build_shows_resume_banner(window, tmp_path, qtbot):
 def test_theme_menu_offers_system_light_and_dark(window, settings):
     from PySide6.QtWidgets import QApplication
 
-    from ideamap.app.theme import is_dark
+    from ideamap.app.shell.theme import is_dark
 
     palette = QApplication.instance().palette
     assert window.actions.theme["system"].isChecked()  # the default: follow the system
@@ -370,7 +370,7 @@ def test_demo_opens_when_built_and_builds_in_the_worker_otherwise(window, small_
 def test_ocr_setting_reaches_the_build_worker(opened, tmp_path, qtbot, monkeypatch):
     """Map ▸ Read Scanned Pages by OCR: remembered, carried by the job, and the worker then
     builds as `ideamap build --no-ocr` would (IDEAMAP_OCR=0 for its reader processes)."""
-    from ideamap.app import build_job
+    from ideamap.app.jobs import build_job
     from ideamap.errors import IdeamapError
     from tests.test_app_fakes import polite_job
 

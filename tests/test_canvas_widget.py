@@ -194,7 +194,7 @@ def test_the_map_follows_a_dark_window_palette(qtbot, canvas):
     from PySide6.QtGui import QColor
 
     from ideamap.app.canvas import colors
-    from ideamap.app.theme import dark_palette
+    from ideamap.app.shell.theme import dark_palette
 
     app = QApplication.instance()
     before = app.palette()

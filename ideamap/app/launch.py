@@ -14,10 +14,10 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ideamap.app.crashlog import enable_fault_log, log_exception, unexpected_message
-from ideamap.app.icon import app_icon
+from ideamap.app.shell.icon import app_icon
 from ideamap.app.platform_check import window_problem
 from ideamap.app.settings import APPLICATION, ORGANIZATION, AppSettings
-from ideamap.app.theme import apply_theme
+from ideamap.app.shell.theme import apply_theme
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
@@ -57,7 +57,7 @@ def install_error_hook() -> None:
 
 
 def _window():
-    from ideamap.app.main_window import MainWindow
+    from ideamap.app.shell.main_window import MainWindow
 
     window = MainWindow()
     window.show()

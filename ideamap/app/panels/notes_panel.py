@@ -1,6 +1,6 @@
 """Tags and notes, and the filters that veil the map: by tag and by period.
 
-The panel only shows and asks; NotesFlow (ideamap/app/notes_flow.py) reads and writes the map.
+The panel only shows and asks; NotesFlow (ideamap/app/flows/notes_flow.py) reads and writes the map.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (
 )
 
 from ideamap.app.panels.common import heading, muted
-from ideamap.app.progress_state import ProgressState
+from ideamap.app.jobs.progress_state import ProgressState
 from ideamap.app.text import status_words
 from ideamap.model import FileStatus
 

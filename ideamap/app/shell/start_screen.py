@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (
     QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget,
 )
 
-from ideamap.app.icon import app_icon
+from ideamap.app.shell.icon import app_icon
 from ideamap.app.panels.common import heading, muted, section
 
 PATH_ROLE = Qt.UserRole

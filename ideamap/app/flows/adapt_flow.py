@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject
 
-from ideamap.app.build_job import JobOutcome, JobSpec
+from ideamap.app.jobs.build_job import JobOutcome, JobSpec
 
 CANCELLING = "Stopping… (the map stays as it is)"
 

@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QInputDialog
 
-from ideamap.app import window_layout as layout
+from ideamap.app.shell import window_layout as layout
 from ideamap.app.map_filter import MapFilter, describe, kept_ids
 from ideamap.app.panels.notes_panel import NotesPanel
 from ideamap.app.text import clip, count_words, source_label

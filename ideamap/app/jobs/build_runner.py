@@ -15,9 +15,9 @@ import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ideamap.app.build_job import CRASHED, DONE, FAILED, PROGRESS, JobOutcome, JobSpec, run_job
-from ideamap.app.adapt_progress import AdaptProgressState
-from ideamap.app.progress_state import ProgressState
+from ideamap.app.jobs.build_job import CRASHED, DONE, FAILED, PROGRESS, JobOutcome, JobSpec, run_job
+from ideamap.app.jobs.adapt_progress import AdaptProgressState
+from ideamap.app.jobs.progress_state import ProgressState
 
 POLL_MS = 100
 MAX_MESSAGES_PER_TICK = 200

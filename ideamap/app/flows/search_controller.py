@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from ideamap.app.background import Background
+from ideamap.app.jobs.background import Background
 from ideamap.model import SearchHit
 from ideamap.search import hybrid_search
 from ideamap.store.mapfile import MapStore

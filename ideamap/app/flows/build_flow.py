@@ -8,8 +8,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from ideamap.app.build_job import JobOutcome, JobSpec, run_job
-from ideamap.app.build_runner import BuildRunner
+from ideamap.app.jobs.build_job import JobOutcome, JobSpec, run_job
+from ideamap.app.jobs.build_runner import BuildRunner
 from ideamap.app.panels.progress_dialog import CANCELLING_KEPT, BuildProgressDialog
 from ideamap.app.text import count_words
 from ideamap.errors import IdeamapError

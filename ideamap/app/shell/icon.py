@@ -15,7 +15,7 @@ PNG_SIZES = (16, 32, 48, 64, 128, 256, 512)
 
 def asset_dirs() -> list[Path]:
     here = Path(__file__).resolve()
-    dirs = [here.parents[2] / "assets", Path(sys.prefix) / "share" / "ideamap" / "assets"]
+    dirs = [here.parents[3] / "assets", Path(sys.prefix) / "share" / "ideamap" / "assets"]
     bundle = getattr(sys, "_MEIPASS", None)  # set inside a PyInstaller bundle
     if bundle:
         dirs.insert(0, Path(bundle) / "assets")

@@ -10,22 +10,22 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QStackedWidget, QWidget
 
 from ideamap import __version__
-from ideamap.app import window_layout as layout
-from ideamap.app.adapt_flow import AdaptFlow
-from ideamap.app.background import Background
-from ideamap.app.build_flow import BuildFlow, map_state
+from ideamap.app.shell import window_layout as layout
+from ideamap.app.flows.adapt_flow import AdaptFlow
+from ideamap.app.jobs.background import Background
+from ideamap.app.flows.build_flow import BuildFlow, map_state
 from ideamap.app.canvas_kit import CanvasKit, default_kit, prefetch_canvas
 from ideamap.app.crashlog import log_exception, unexpected_message
-from ideamap.app.dialogs import Asker
-from ideamap.app.navigation import Navigator
-from ideamap.app.reading_tasks import ReadingTasks
-from ideamap.app.search_controller import SearchController
+from ideamap.app.shell.dialogs import Asker
+from ideamap.app.flows.navigation import Navigator
+from ideamap.app.jobs.reading_tasks import ReadingTasks
+from ideamap.app.flows.search_controller import SearchController
 from ideamap.app.session import MapSession
 from ideamap.app.settings import AppSettings
-from ideamap.app.start_screen import StartScreen
+from ideamap.app.shell.start_screen import StartScreen
 from ideamap.app.text import clip, count_words, source_label
-from ideamap.app.theme import apply_theme, is_dark
-from ideamap.app.window_menus import build_menus
+from ideamap.app.shell.theme import apply_theme, is_dark
+from ideamap.app.shell.window_menus import build_menus
 from ideamap.errors import IdeamapError
 
 
@@ -72,14 +72,14 @@ class MainWindow(QMainWindow):
         from ideamap.app.reader.flow import ReaderFlow
 
         self.reader = ReaderFlow(self)
-        from ideamap.app.digest_flow import DigestFlow
+        from ideamap.app.flows.digest_flow import DigestFlow
 
         self.digest = DigestFlow(self)
         self.digest_panel = self.digest.panel
-        from ideamap.app.notes_flow import NotesFlow
+        from ideamap.app.flows.notes_flow import NotesFlow
 
         self.notes = NotesFlow(self)
-        from ideamap.app.selection_flow import SelectionFlow
+        from ideamap.app.flows.selection_flow import SelectionFlow
 
         self.selection = SelectionFlow(self)  # lasso and rectangle selections, and their panel
         self.selection.tagged.connect(lambda *_: self.notes.refresh())  # the Notes panel lists it

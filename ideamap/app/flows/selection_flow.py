@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
-from ideamap.app import window_layout as layout
+from ideamap.app.shell import window_layout as layout
 from ideamap.app.panels.selection_panel import MAX_ROWS, SelectionPanel
 from ideamap.app.text import clip, count_words, source_label
 from ideamap.errors import IdeamapError

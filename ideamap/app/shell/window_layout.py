@@ -10,14 +10,14 @@ from PySide6.QtWidgets import (
     QStackedWidget, QStyle, QTabWidget, QToolBar, QToolButton, QVBoxLayout, QWidget,
 )
 
-from ideamap.app.legend import Legend
+from ideamap.app.shell.legend import Legend
 from ideamap.app.panels.common import muted
 from ideamap.app.panels.documents_panel import DocumentsPanel
 from ideamap.app.panels.island_panel import IslandPanel
 from ideamap.app.panels.paragraph_panel import ParagraphPanel
 from ideamap.app.panels.search_panel import SearchPanel
 from ideamap.app.session import COLOUR_MODES
-from ideamap.app.window_menus import COLOUR_LABELS
+from ideamap.app.shell.window_menus import COLOUR_LABELS
 
 DETAILS_HINT = ("Click a paragraph on the map to read it and see the paragraphs nearest in meaning, "
                 "anywhere in the collection.\n\nClick an island's name to see what it is about.")

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from ideamap.app.background import Background
+from ideamap.app.jobs.background import Background
 
 
 class _Lane:

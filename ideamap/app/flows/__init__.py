@@ -1,0 +1,2 @@
+"""Controllers that join panels, the canvas and the map: build, adapt, navigation, search,
+digests, notes, selections."""

@@ -1,0 +1,1 @@
+"""The window itself: main window, layout of docks and menus, start screen, dialogs, theme."""
