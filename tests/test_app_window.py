@@ -385,7 +385,9 @@ def test_ocr_setting_reaches_the_build_worker(opened, tmp_path, qtbot, monkeypat
     w.builds.cancel()
     qtbot.waitUntil(lambda: not runner.running, timeout=5000)
 
-    monkeypatch.delenv("IDEAMAP_OCR", raising=False)
+    # setenv, not delenv: monkeypatch undoes only what it recorded, and _run sets the variable
+    # for the rest of this process (in the app that process is the worker, which then ends).
+    monkeypatch.setenv("IDEAMAP_OCR", "1")
     empty = tmp_path / "empty"
     empty.mkdir()
     spec = build_job.JobSpec("build", str(tmp_path / "x.ideamap"), (str(empty),), ocr=False)
