@@ -91,8 +91,10 @@ def test_ray_build_equals_local_build_and_resumes(ray_local, folder, faults, tmp
     out = tmp_path / "ray.ideamap"
     seen = []
     first = build([folder], out, options=BuildOptions(engine="ray", ray_workers=1),
-                  progress=lambda stage, done, total, detail: seen.append(done), cancel=lambda: len(seen) >= 2)
+                  progress=lambda stage, done, total, detail: seen.append((done, detail)),
+                  cancel=lambda: len(seen) >= 2)
     assert first.cancelled and first.files_read == 2
+    assert all("up to 1 embedding worker" in detail for _, detail in seen)  # files, paragraphs, workers
     (faults / "armed").write_text("")
     on_ray = build([folder], out, options=BuildOptions(engine="ray", ray_workers=1))
     assert (faults / "fired").exists()  # a worker did die during the resumed build

@@ -41,3 +41,12 @@ def test_a_healthy_cluster_passes_the_check():
         _check_workers_start(ray, timeout_s=120)
     finally:
         ray.shutdown()
+
+
+def test_eta_follows_this_runs_pace_and_waits_for_a_second_result():
+    from ideamap.engines.ray_engine import _eta
+
+    assert _eta(30.0, 1, 10) == ""  # one result: mostly the cluster's start-up
+    assert _eta(10.0, 2, 5) == " · about 25 s left"
+    assert _eta(100.0, 2, 50) == " · about 42 min left"
+    assert _eta(10.0, 4, 0) == ""  # nothing left

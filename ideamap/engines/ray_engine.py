@@ -135,16 +135,20 @@ def _run(ray, store, todo, total, run_id, options, report, progress, cancel) -> 
     # Reading and embedding overlap on the cluster: the wait for each result counts as "read".
     rows = iter(_dataset(ray, todo, options).iter_rows())
     try:
-        _write_rows(_timed(rows, report), store, total, run_id, model_id, report, progress, cancel)
+        _write_rows(_timed(rows, report), store, total, run_id, model_id, report, progress, cancel,
+                    workers=max(1, options.ray_workers))
     finally:
         if hasattr(rows, "close"):
             rows.close()  # a cancel stops the pipeline at once, not when it is collected
 
 
-def _write_rows(rows, store, total, run_id, model_id, report, progress, cancel) -> None:
+def _write_rows(rows, store, total, run_id, model_id, report, progress, cancel, workers: int = 1) -> None:
+    import time
+
     from ideamap.ingest.isolation_child import result_from_dict
 
     done = report.files_unchanged
+    started, done_at_start = time.monotonic(), done
     for row in rows:
         if cancel():
             raise Cancelled("Cancelled; the files finished so far are kept.")
@@ -159,7 +163,17 @@ def _write_rows(rows, store, total, run_id, model_id, report, progress, cancel) 
         report.paragraphs_embedded += 0 if vectors is None else len(vectors)
         report.encoder = report.encoder or row["encoder"]
         done += 1
-        progress("read", done, total, f"{Path(result.path).name} · {report.paragraphs_embedded} paragraphs embedded")
+        eta = _eta(time.monotonic() - started, done - done_at_start, total - done)
+        progress("read", done, total, f"{Path(result.path).name} · {report.paragraphs_embedded} paragraphs embedded"
+                                      f" · up to {workers} embedding worker{'s' if workers > 1 else ''}{eta}")
+
+
+def _eta(elapsed_s: float, done_here: int, left: int) -> str:
+    """' · about N min left' from this run's pace (files done since it started), or ''."""
+    if done_here < 2 or left <= 0:
+        return ""  # the first result carries the cluster's start-up, not its pace
+    seconds = elapsed_s / done_here * left
+    return f" · about {seconds / 60:.0f} min left" if seconds >= 90 else f" · about {seconds:.0f} s left"
 
 
 def _vectors(row) -> np.ndarray | None:
