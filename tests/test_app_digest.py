@@ -11,15 +11,12 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtGui import QGuiApplication
 
-from ideamap.app.shell.main_window import MainWindow
-from ideamap.app.settings import AppSettings
 from ideamap.layout.boilerplate import NEAR_COPY_SIMILARITY, normalise_for_repeats
 from ideamap.model import FileStatus, ParagraphDraft, ReadResult
 from ideamap.store.mapfile import MapStore
-from tests.test_app_fakes import ScriptedAsker, fake_kit
+from tests.test_app_fakes import private_home, shown_window  # noqa: F401 (fixture)
 
 BRIDGE = "The council agreed to postpone the vote on the harbour bridge until the engineers report."
 BRIDGE_LIKE = "Whether the harbour bridge is built waits on the engineers' report, the council said."
@@ -87,18 +84,9 @@ def _spec(level, key, parent, label, mask):
                            exemplars=list(rows[:2]), size=len(rows), rows=rows, x=0.0, y=0.0)
 
 
-@pytest.fixture(autouse=True)
-def private_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("IDEAMAP_HOME", str(tmp_path / "home"))
-
-
 @pytest.fixture
 def opened(qtbot, tmp_path):
-    settings = AppSettings(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
-    w = MainWindow(settings, kit=fake_kit())
-    w.ask = ScriptedAsker()
-    qtbot.addWidget(w)
-    w.show()
+    w = shown_window(qtbot, tmp_path)
     assert w.open_map(make_copies_map(tmp_path / "copies.ideamap"))
     qtbot.waitUntil(lambda: w.session.index is not None, timeout=10000)
     yield w

@@ -299,16 +299,24 @@ def private_home(tmp_path, monkeypatch):
     monkeypatch.setenv("IDEAMAP_HOME", str(tmp_path / "home"))
 
 
-@pytest.fixture
-def window(qtbot, tmp_path):
-    """A shown MainWindow with a stand-in canvas, scripted dialog answers and its own settings
-    file; closing it also shuts its build worker down."""
-    from ideamap.app.shell.main_window import MainWindow
+def shown_window(qtbot, tmp_path, kit=None, size=None):
+    """A shown MainWindow with scripted dialog answers and its own settings file; a stand-in
+    canvas unless ``kit`` says otherwise (e.g. the real one, default_kit())."""
     from ideamap.app.settings import AppSettings
+    from ideamap.app.shell.main_window import MainWindow
 
-    w = MainWindow(AppSettings(QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat)), kit=fake_kit())
+    w = MainWindow(AppSettings(QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat)), kit=kit or fake_kit())
     w.ask = ScriptedAsker()
     qtbot.addWidget(w)
+    if size is not None:
+        w.resize(*size)
     w.show()
+    return w
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    """shown_window with a stand-in canvas; closing it also shuts its build worker down."""
+    w = shown_window(qtbot, tmp_path)
     yield w
     w.close()

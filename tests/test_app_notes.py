@@ -6,31 +6,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtTest import QTest
 
 from ideamap.app.canvas_kit import default_kit
-from ideamap.app.shell.main_window import MainWindow
 from ideamap.app.panels.cards import SOURCE_ROLE
-from ideamap.app.settings import AppSettings
 from ideamap.reading import annotations
 from ideamap.store.mapfile import MapStore
-from tests.test_app_fakes import TOPICS, ScriptedAsker, make_small_map
-
-
-@pytest.fixture(autouse=True)
-def private_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("IDEAMAP_HOME", str(tmp_path / "home"))
+from tests.test_app_fakes import TOPICS, make_small_map, private_home, shown_window  # noqa: F401 (fixture)
 
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    settings = AppSettings(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
-    w = MainWindow(settings, kit=default_kit())
-    w.ask = ScriptedAsker()
-    qtbot.addWidget(w)
-    w.resize(1100, 700)
-    w.show()
+    w = shown_window(qtbot, tmp_path, kit=default_kit(), size=(1100, 700))  # the real canvas
     yield w
     w.close()
 

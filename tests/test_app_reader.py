@@ -6,30 +6,12 @@ from __future__ import annotations
 import sys
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from ideamap.app import launch as launch_module
-from ideamap.app.shell.main_window import MainWindow
 from ideamap.app.reader.model import ID_ROLE, PAGE_ROLE
-from ideamap.app.settings import AppSettings
-from tests.test_app_fakes import TOPICS, ScriptedAsker, fake_kit, make_small_map
-
-
-@pytest.fixture(autouse=True)
-def private_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("IDEAMAP_HOME", str(tmp_path / "home"))
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    settings = AppSettings(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
-    w = MainWindow(settings, kit=fake_kit())
-    w.ask = ScriptedAsker()
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.close()
+from tests.test_app_fakes import TOPICS, make_small_map, private_home, window  # noqa: F401 (fixtures)
 
 
 @pytest.fixture

@@ -8,35 +8,23 @@ import json
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QPolygonF
 from PySide6.QtTest import QTest
 
 from ideamap.app.canvas.area import points_in_polygon, rows_in_polygon
 from ideamap.app.canvas.scene import MapScene, inset
 from ideamap.app.canvas_kit import default_kit
-from ideamap.app.shell.main_window import MainWindow
-from ideamap.app.settings import AppSettings
 from ideamap.reading import list_annotations
 from ideamap.reading.selection_export import selection_records, write_selection
-from tests.test_app_fakes import TOPICS, ScriptedAsker, make_small_map
+from tests.test_app_fakes import TOPICS, make_small_map, private_home, shown_window  # noqa: F401 (fixture)
 
 ANCHORS = {"rivers": (0.2, 0.3), "stars": (0.7, 0.25), "bread": (0.5, 0.8)}  # as make_small_map lays them out
 
 
-@pytest.fixture(autouse=True)
-def private_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("IDEAMAP_HOME", str(tmp_path / "home"))
-
-
 @pytest.fixture
 def window(qtbot, tmp_path):
-    settings = AppSettings(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
-    w = MainWindow(settings, kit=default_kit())
-    w.ask = ScriptedAsker()
-    qtbot.addWidget(w)
-    w.resize(1100, 700)
-    w.show()
+    w = shown_window(qtbot, tmp_path, kit=default_kit(), size=(1100, 700))  # the real canvas
     assert w.open_map(make_small_map(tmp_path / "small.ideamap"))
     w.canvas.animation_ms = 0
     qtbot.waitUntil(lambda: not w.canvas.is_animating(), timeout=3000)
