@@ -35,5 +35,15 @@ class StageBars:
         elif total and bar.total != total:
             bar.total = total  # e.g. adapting: the time budget revises the expected steps
         bar.n = done
-        bar.set_postfix_str(detail[:40], refresh=False)
+        bar.set_postfix_str(shorten(detail), refresh=False)
         bar.refresh()
+
+
+def shorten(detail: str, width: int = 48) -> str:
+    """``detail`` in at most ``width`` characters, cut in the middle: a file's name begins and
+    the page being read by OCR ends "long_name.pdf: page 3 of 20 read by OCR"."""
+    if len(detail) <= width:
+        return detail
+    head = (width - 1) // 2
+    return f"{detail[:head]}…{detail[len(detail) - (width - 1 - head):]}"
+

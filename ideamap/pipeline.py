@@ -207,8 +207,15 @@ def _ingest(store: MapStore, files: list[Path], run_id: int, options: BuildOptio
     jobs = _read_jobs(files, store.document_hashes(), options.max_file_bytes)
     embedder = _Embedder(options, report)
     pending: list[tuple[ReadResult, str]] = []
+    files_done = [0]  # for progress inside a long file (OCR pages), shown between results
+
+    def inside_file(note) -> None:
+        progress("read", files_done[0], len(files), note.describe(Path(note.path).name))
+
     with make_reader(_read_limits(options), isolate=options.isolate_readers) as reader:
-        for n, ((path, digest), result) in enumerate(_timed(reader.read_many(jobs), report), 1):
+        for n, ((path, digest), result) in enumerate(
+                _timed(reader.read_many(jobs, on_progress=inside_file), report), 1):
+            files_done[0] = n
             if cancel():
                 reader.close()  # stop reading ahead before the last batch is embedded
                 _flush(store, pending, embedder, run_id, report, progress, cancel)

@@ -216,3 +216,18 @@ def test_title_is_the_largest_text_not_a_banner_nor_the_authors(qapp, tmp_path):
     maker.close()
     result = read_pdf(tmp_path / "paper.pdf")
     assert result.title == "Glacial erratics and the slow grinding of valleys"
+
+
+@needs_tesseract
+def test_a_build_shows_each_page_read_by_ocr(qapp, tmp_path):
+    from ideamap.pipeline import build
+
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    _image_pdf(folder / "scan.pdf", [PAGE_1, PAGE_2, PAGE_1 + " " + PAGE_2])
+    details = []
+    report = build([folder], tmp_path / "m.ideamap",
+                   progress=lambda stage, done, total, detail="": details.append((stage, detail)))
+    assert not report.files_failed
+    pages = [d for s, d in details if s == "read" and "by OCR" in d]
+    assert pages == [f"scan.pdf: page {k} of 3 read by OCR" for k in range(4)]

@@ -27,13 +27,16 @@ import os
 import signal
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import wait as wait_any
 from pathlib import Path
 from typing import Hashable, Iterable, Iterator
 
 from ideamap.ingest import DEFAULT_MAX_BYTES, guess_doc_type, read_document
-from ideamap.ingest.isolation_child import READY, result_from_dict, serve
+from ideamap.ingest import progress as read_progress
+from ideamap.ingest.isolation_child import PROGRESS, READY, result_from_dict, serve
+from ideamap.ingest.progress import ReadProgress
 from ideamap.model import FileStatus, ReadResult
 
 DEFAULT_TIMEOUT_S = 60.0
@@ -57,7 +60,8 @@ _PARSER_NAMES = {
 @dataclass(frozen=True)
 class ReadLimits:
     """Limits on reading one file. ``timeout_s``: seconds a file may take before it is given
-    up (TIMED_OUT). ``memory_bytes``: address space a reader may use (0: no cap).
+    up (TIMED_OUT); each step a reader reports inside a long file (a page read by OCR) starts
+    the count again, so only a reader that stops making progress is given up. ``memory_bytes``: address space a reader may use (0: no cap).
     ``max_file_bytes``: larger files are not opened at all (TOO_LARGE). ``workers``: reader
     processes working side by side."""
 
@@ -70,9 +74,13 @@ class ReadLimits:
 # --- outcomes of readers that failed --------------------------------------------------
 
 
-def timed_out(path: Path, limit_s: float) -> ReadResult:
-    reason = (f"Reading this file took longer than the {limit_s:g} s limit, so it was stopped; "
-              "the file may be damaged or unusually complex.")
+def timed_out(path: Path, limit_s: float, last: ReadProgress | None = None) -> ReadResult:
+    if last is None:
+        reason = (f"Reading this file took longer than the {limit_s:g} s limit, so it was stopped; "
+                  "the file may be damaged or unusually complex.")
+    else:
+        reason = (f"Reading this file stopped making progress after {last.describe('it')} "
+                  f"(nothing more within the {limit_s:g} s limit), so it was stopped.")
     return ReadResult(path=str(path), doc_type=guess_doc_type(path), status=FileStatus.TIMED_OUT, reason=reason)
 
 
@@ -118,16 +126,23 @@ class _Worker:
         self.job: tuple[int, Hashable, Path] | None = None  # (position, key, path)
         self.deadline = 0.0
         self.files = 0
+        self.last_progress: ReadProgress | None = None
 
     def submit(self, index: int, key: Hashable, path: Path) -> None:
         request = {"path": str(path), "max_bytes": self.limits.max_file_bytes}
         self.conn.send_bytes(json.dumps(request).encode("utf-8"))
         self.job = (index, key, path)
         self.files += 1
+        self.last_progress = None
         self.deadline = time.monotonic() + self.limits.timeout_s  # counted once it is ready
 
     def mark_ready(self) -> None:
         self.ready = True
+        self.deadline = time.monotonic() + self.limits.timeout_s
+
+    def renew(self, note: ReadProgress) -> None:
+        """The reader finished a step of its file: it is working, so its time starts again."""
+        self.last_progress = note
         self.deadline = time.monotonic() + self.limits.timeout_s
 
     def overdue(self, now: float) -> bool:
@@ -182,10 +197,13 @@ class IsolatedReader:
             return result
         raise RuntimeError("the reader stopped before reading the file")
 
-    def read_many(self, items: Iterable[tuple[Hashable, Path | None]]) -> Iterator[tuple[Hashable, ReadResult | None]]:
+    def read_many(self, items: Iterable[tuple[Hashable, Path | None]], on_progress=None,
+                  ) -> Iterator[tuple[Hashable, ReadResult | None]]:
         """(key, result) for each (key, path), in the order given. A path of None is passed
         through as (key, None) without reading. ``items`` is consumed by the read-ahead
-        thread, so work done while producing them (hashing files) runs ahead too."""
+        thread, so work done while producing them (hashing files) runs ahead too.
+        ``on_progress(ReadProgress)`` hears of steps inside long files, on the caller's thread
+        (between results), so it may touch what the caller owns."""
         self.close()  # one run at a time
         self._stop.clear()
         board = self._board = _Board(READ_AHEAD)
@@ -197,6 +215,10 @@ class IsolatedReader:
                 entry = board.take()
                 if entry is _END:
                     return
+                if isinstance(entry, ReadProgress):
+                    if on_progress is not None:
+                        on_progress(entry)
+                    continue
                 yield entry
         finally:
             self.close()
@@ -286,6 +308,12 @@ class IsolatedReader:
         if data == READY:
             worker.mark_ready()
             return
+        if data.startswith(PROGRESS):
+            if worker.job is not None:
+                note = _progress_note(worker.job[2], data[len(PROGRESS):])
+                worker.renew(note)
+                board.note(note)
+            return
         if worker.job is None:  # an answer nobody asked for: this reader is not to be trusted
             self._retire(worker)
             return
@@ -303,7 +331,8 @@ class IsolatedReader:
             # The exit code is read before the reader is stopped: a reader that just died
             # must not be reported as killed.
             path = job[2]
-            result = timed_out(path, self.limits.timeout_s) if ran_out else crashed(path, worker.exit_code())
+            result = (timed_out(path, self.limits.timeout_s, worker.last_progress) if ran_out
+                      else crashed(path, worker.exit_code()))
         self._retire(worker)
         if job is not None:
             board.post(job[0], (job[1], result))
@@ -311,6 +340,11 @@ class IsolatedReader:
     def _retire(self, worker: _Worker) -> None:
         worker.stop()
         self._workers.remove(worker)
+
+
+def _progress_note(path: Path, payload: bytes) -> ReadProgress:
+    data = json.loads(payload)
+    return ReadProgress(str(path), int(data["done"]), int(data["total"]), str(data["stage"]))
 
 
 class _Stopped(Exception):
@@ -332,6 +366,7 @@ class _Board:
         self._count: int | None = None
         self._error: BaseException | None = None
         self._closed = False
+        self._notes: deque[ReadProgress] = deque(maxlen=64)  # progress inside files, newest last
 
     def has_room(self, index: int) -> bool:
         with self._cond:
@@ -344,6 +379,11 @@ class _Board:
     def post(self, index: int, entry: tuple) -> None:
         with self._cond:
             self._items[index] = entry
+            self._cond.notify_all()
+
+    def note(self, progress: ReadProgress) -> None:
+        with self._cond:
+            self._notes.append(progress)
             self._cond.notify_all()
 
     def finish(self, count: int) -> None:
@@ -364,6 +404,8 @@ class _Board:
     def take(self):
         with self._cond:
             self._cond.wait_for(self._can_take)
+            if self._notes:
+                return self._notes.popleft()
             if self._next in self._items:
                 entry = self._items.pop(self._next)
                 self._next += 1
@@ -375,7 +417,8 @@ class _Board:
 
     def _can_take(self) -> bool:
         done = self._count is not None and self._next >= self._count
-        return self._next in self._items or self._error is not None or done or self._closed
+        return (self._next in self._items or bool(self._notes) or self._error is not None or done
+                or self._closed)
 
 
 # --- reading in this process ----------------------------------------------------------
@@ -397,9 +440,19 @@ class InProcessReader:
     def read(self, path: Path) -> ReadResult:
         return read_document(Path(path), max_bytes=self.limits.max_file_bytes)
 
-    def read_many(self, items):
+    def read_many(self, items, on_progress=None):
         for key, path in items:
-            yield key, (None if path is None else self.read(path))
+            if path is None:
+                yield key, None
+                continue
+            sink = None if on_progress is None else (
+                lambda done, total, stage, p=str(path): on_progress(ReadProgress(p, done, total, stage)))
+            previous = read_progress.set_sink(sink)
+            try:
+                result = self.read(path)
+            finally:
+                read_progress.set_sink(previous)
+            yield key, result
 
     def close(self) -> None:
         pass

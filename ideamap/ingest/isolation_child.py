@@ -16,6 +16,8 @@ import sys
 from ideamap.model import FileStatus, ParagraphDraft, ParagraphKind, ReadResult
 
 READY = b"ready"
+# Frames that start so are progress inside the file being read (see ingest.progress), not answers.
+PROGRESS = b"progress:"
 
 
 def serve(conn, limits: dict, read_fn=None) -> None:
@@ -24,8 +26,10 @@ def serve(conn, limits: dict, read_fn=None) -> None:
     _follow_parent(limits["parent_pid"])
     _quiet_environment()
     _limit_resources(limits["memory_bytes"])
-    from ideamap.ingest import read_document
+    from ideamap.ingest import progress, read_document
 
+    progress.set_sink(lambda done, total, stage: conn.send_bytes(
+        PROGRESS + json.dumps({"done": done, "total": total, "stage": stage}).encode("utf-8")))
     conn.send_bytes(READY)
     while True:
         try:

@@ -114,7 +114,7 @@ def _read_into(path: Path, result: ReadResult) -> None:
 
 def _ocr_pages(pdf, pages) -> "OcrOutcome":
     """Replace the pages without a usable text layer by their OCR reading (in place)."""
-    from ideamap.ingest import pdf_ocr
+    from ideamap.ingest import pdf_ocr, progress
 
     outcome = OcrOutcome()
     for i, page in enumerate(pages):
@@ -135,15 +135,18 @@ def _ocr_pages(pdf, pages) -> "OcrOutcome":
     if outcome.engine is None:
         return outcome
     by_number = {page.number: i for i, page in enumerate(pages)}
-    for number in outcome.wanted:
+    total = len(outcome.wanted)
+    progress.report(0, total, "ocr")
+    for done, number in enumerate(outcome.wanted, 1):
         try:
             read = pdf_ocr.ocr_page(pdf, number - 1, outcome.engine)
         except Exception:  # noqa: BLE001 - a page OCR fails on stays unread, the rest go on
             outcome.failed.append(number)
-            continue
-        if read.text.strip():
+            read = None
+        if read is not None and read.text.strip():
             pages[by_number[number]] = read
             outcome.read.append(number)
+        progress.report(done, total, "ocr")
     return outcome
 
 
