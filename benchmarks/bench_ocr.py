@@ -1,6 +1,7 @@
 """OCR benchmark: word recall, pages per second and Tesseract's peak memory on scans made from
-real text, on the same text set in a font without a Unicode map, and the cost of the text-layer check on
-text PDFs.
+real text, on the same text set in a font without a Unicode map, on a scan longer than a file's time
+limit (read by a reader process, as a build does), on the shared corpus's scanned PDFs, and the cost of the
+text-layer check on text PDFs.
 
 Scans: the paragraphs of the first pages of a shared paper (text known from its text layer)
 are drawn as page images at --dpi and wrapped as an image-only PDF, which ideamap reads by
@@ -25,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "benchmarks" / "results" / "ocr.json"
 PAPERS = ROOT.parent / "shared" / "corpora" / "papers_open"
+BAD_PDFS = ROOT.parent / "shared" / "corpora" / "pdfs_bad"
 
 
 def known_pages(paper: Path, n: int) -> list[str]:
@@ -86,6 +88,62 @@ def font_without_unicode_map(texts: list[str], folder: Path) -> dict:
             "first_40_words_in_order": in_order, "pages_per_s": round(len(texts) / elapsed, 3)}
 
 
+def long_scan(texts: list[str], pages: int, folder: Path) -> dict:
+    """A scan longer than one file's time limit takes to OCR, read as a build reads it (a
+    reader process, default limits): it must end DONE, with a progress step per page."""
+    from PySide6.QtGui import QGuiApplication
+
+    from ideamap.ingest.isolation import IsolatedReader, ReadLimits
+    from tests import test_ingest_ocr as helpers
+
+    app = QGuiApplication.instance() or QGuiApplication([])  # noqa: F841 - Qt needs it
+    helpers.DPI = 150
+    path = helpers._image_pdf(folder / "long-scan.pdf", [texts[i % len(texts)] for i in range(pages)])
+    limits = ReadLimits()
+    steps = []
+    start = time.perf_counter()
+    with IsolatedReader(limits) as reader:
+        ((_, result),) = list(reader.read_many([("scan", path)], on_progress=steps.append))
+    elapsed = time.perf_counter() - start
+    return {"pages": pages, "file_time_limit_s": limits.timeout_s, "seconds": round(elapsed, 1),
+            "status": result.status.value, "progress_steps": len(steps),
+            "pages_with_text": len({p.page for p in result.paragraphs})}
+
+
+def shared_odd_scans() -> list[dict]:
+    """The shared corpus's scanned PDFs: what the reader makes of each, and for a scan that
+    carries its own (noisy) OCR layer, how far our OCR of its pages agrees with that layer."""
+    import pypdfium2 as pdfium
+
+    from ideamap.ingest import pdf_ocr
+    from ideamap.ingest.pdf import read_pdf
+    from ideamap.ingest.pdf_text import read_page
+    from tests import test_ingest_ocr as helpers
+
+    out = []
+    for name in ("pypdf__Seige_of_Vicksburg_Sample_OCR.pdf", "pypdf__imagemagick-CCITTFaxDecode.pdf"):
+        path = BAD_PDFS / name
+        if not path.exists():
+            continue
+        result = read_pdf(path)
+        row = {"file": name, "status": result.status.value, "reason": result.reason,
+               "paragraphs": len(result.paragraphs)}
+        pdf = pdfium.PdfDocument(str(path))
+        try:
+            layers = [read_page(pdf, i).text for i in range(len(pdf))]
+            if any(t.strip() for t in layers):
+                start = time.perf_counter()
+                ours = [pdf_ocr.ocr_page(pdf, i, pdf_ocr.tesseract_path()).text for i in range(len(pdf))]
+                row["ocr_pages_per_s"] = round(len(ours) / (time.perf_counter() - start), 3)
+                row["agreement_with_its_layer"] = round(
+                    sum(helpers._recall(a, b) for a, b in zip(layers, ours) if helpers._words(a))
+                    / sum(1 for a in layers if helpers._words(a)), 3)
+        finally:
+            pdf.close()
+        out.append(row)
+    return out
+
+
 def layer_check_cost(papers: list[Path]) -> dict:
     from ideamap.ingest import pdf_ocr
     from ideamap.ingest.pdf import read_pdf
@@ -113,6 +171,7 @@ def main() -> None:
     parser.add_argument("--dpi", type=int, nargs="+", default=[150, 300])
     parser.add_argument("--paper", default="acl__2020_acl_main_207_specter.pdf")
     parser.add_argument("--check-papers", type=int, default=8)
+    parser.add_argument("--long-scan-pages", type=int, default=24, help="0: skip")
     args = parser.parse_args()
     texts = known_pages(PAPERS / args.paper, args.pages)
     out = {"paper": args.paper, "scans": []}
@@ -122,6 +181,11 @@ def main() -> None:
             print(json.dumps(out["scans"][-1]))
         out["font_without_unicode_map"] = font_without_unicode_map(texts, Path(tmp))
         print(json.dumps(out["font_without_unicode_map"]))
+        if args.long_scan_pages:
+            out["long_scan"] = long_scan(texts, args.long_scan_pages, Path(tmp))
+            print(json.dumps(out["long_scan"]))
+    out["shared_scans"] = shared_odd_scans()
+    print(json.dumps(out["shared_scans"]))
     out["layer_check"] = layer_check_cost(sorted(PAPERS.glob("*.pdf"))[: args.check_papers])
     print(json.dumps(out["layer_check"]))
     RESULTS.write_text(json.dumps(out, indent=2) + "\n")

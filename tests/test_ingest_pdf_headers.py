@@ -134,3 +134,19 @@ def test_marker_rules_on_text():
     assert strip_footnote_marker("* p < 0.05 in body", body, body) == "* p < 0.05 in body"
     assert strip_footnote_marker("†Present address: Oslo.", body, body) == (
         "Present address: Oslo.")
+
+
+def test_a_footnote_number_set_apart_by_a_space_goes_only_from_notes_that_read_as_sentences():
+    small, body = 8.0, 10.0
+    note = "3 This is also true if one considers the operators of the discrete series."
+    assert strip_footnote_marker(note, small, body) == note[2:]
+    assert strip_footnote_marker("2 Valid for the range 0 < γ < α2; similar results hold for α2 < γ.",
+                                 small, body).startswith("Valid for")
+    for kept in ("28 Weeks 7010.32 (3950.39) 6742.48 (3836.85)",   # a table row in small print
+                 "60 Per practice 60 Per practice 60",
+                 "200 What serum proteins change expression in association with disease?",
+                 "1 Georgetown University",                           # too short to tell
+                 "7 Convenient online submission 7 Rigorous peer review 7 Immediate publication",
+                 "4 Months of follow-up were completed by most of the patients in the trial"):
+        assert strip_footnote_marker(kept, small, body) == kept
+    assert strip_footnote_marker(note, body, body) == note  # body text keeps its numbers

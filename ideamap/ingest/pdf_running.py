@@ -15,7 +15,8 @@ at another height (a real section heading starting near the top of a page).
 
 :func:`strip_footnote_marker` takes the footnote number off a footnote ("1This work was
 supported …" → "This work was supported …"): footnotes are set smaller than the body, and
-their marker is glued to the first word because it is a superscript.
+their marker is glued to the first word because it is a superscript, or set apart by a space
+("1 See also …"), which only counts in a note that reads as a sentence.
 """
 
 from __future__ import annotations
@@ -49,6 +50,14 @@ _NOT_A_MARKER = re.compile(
 _NUMBERED_ACRONYM = re.compile(r"^\d{1,3}[A-Z]{2,3}\b")
 # Footnote symbols; "§ 3" and "¶ 2" (a section or paragraph sign before a number) are not.
 _SYMBOL_MARKER = re.compile(r"^([*∗†‡§¶‖]+|[⁰¹²³⁴⁵⁶⁷⁸⁹]+)\s*(?=\S)(?!\d)")
+# A footnote number set apart from its first word by a space ("1 See also [13] for …"): only
+# 1–2 digits before a capitalised word, in a note that reads as a sentence (this many words)
+# and does not use the number again; table rows in small print ("28 Weeks 7010.32 …", "60 Per
+# practice 60") and numbered questions ("200 What serum …") keep theirs.
+_SPACED_NUMBER = re.compile(r"^(\d{1,2})\s+(?=[A-Z][a-z])")
+SPACED_NOTE_WORDS = 6
+_COUNTED = re.compile(r"^\d+\s+(seconds?|minutes?|hours?|days?|weeks?|months?|years?|per|times)\b", re.IGNORECASE)
+_WORD = re.compile(r"[^\W\d_]{2,}")
 # Daggers start only notes (affiliations, "†Present address"), in whatever size they are set.
 _DAGGER = re.compile(r"^[†‡]+\s*(?=\S)(?!\d)")
 
@@ -125,6 +134,9 @@ def strip_footnote_marker(text: str, size: float, body: float) -> str:
     symbol = _SYMBOL_MARKER.match(text)
     if symbol:
         return text[symbol.end():]
+    spaced = _SPACED_NUMBER.match(text)
+    if spaced:
+        return text[spaced.end():] if _spaced_marker(text, spaced.group(1)) else text
     number = _GLUED_NUMBER.match(text)
     if number is None or _NOT_A_MARKER.match(text) or _NUMBERED_ACRONYM.match(text):
         return text
@@ -132,3 +144,10 @@ def strip_footnote_marker(text: str, size: float, body: float) -> str:
     if text.count(token) > 1:
         return text  # a term that recurs as written ("3MMCT" in chemistry), not a marker
     return text[number.end():]
+
+
+def _spaced_marker(text: str, number: str) -> bool:
+    """Whether the small-print ``text`` starts with a footnote number and a space."""
+    if _COUNTED.match(text) or len(_WORD.findall(text)) < SPACED_NOTE_WORDS:
+        return False
+    return re.search(rf"(?<![\w.]){number}(?![\w.])", text[len(number):]) is None
