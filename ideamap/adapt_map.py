@@ -44,6 +44,9 @@ class AdaptOptions:
     keep: str = KEEP_IF_NOT_WORSE  # or KEEP_ALWAYS: skip the held-out verdict
     # Continue from this map's last checkpoint (ideamap/embed/checkpoint.py), so minutes add up.
     resume: bool = True
+    # Leave an encoder the check rejected on disk (the app offers "Keep Anyway", then removes
+    # it if the user declines); the CLI asks up front instead (--always-keep).
+    keep_rejected: bool = False
     seed: int = SEED
 
 
@@ -54,7 +57,9 @@ class AdaptReport:
     message: str = ""
     model_id: str = ""  # the encoder of the map's vectors afterwards
     previous_model_id: str = ""
-    adapted_id: str = ""  # the encoder trained (deleted again when not kept)
+    adapted_id: str = ""  # the encoder trained (deleted again when not kept, unless keep_rejected)
+    adapted_is_new: bool = False  # this run made its folder (an identical one did not exist)
+    kept_on_request: bool = False  # kept although the held-out check did not say it was better
     base_model: str = ""
     sentences: int = 0
     training: dict = field(default_factory=dict)
@@ -91,13 +96,39 @@ def adapt_map(map_path, *, minutes: float, progress: ProgressFn | None = None,
     sentences = _sentences(corpus, train_rows, options)
     report.sentences = len(sentences)
     model_id, created = _train_and_save(Path(map_path), sentences, minutes, options, report, progress, cancel)
+    report.adapted_is_new = created
     try:
         _check_and_apply(Path(map_path), corpus, check_rows, model_id, options, report, progress, cancel)
     except BaseException:
         _discard(model_id, created)
         raise
-    if not report.kept:
+    if not report.kept and not options.keep_rejected:
         _discard(model_id, created)
+    return report
+
+
+def apply_encoder(map_path, model_id: str, *, check: dict | None = None, progress: ProgressFn | None = None,
+                  cancel: CancelFn | None = None) -> AdaptReport:
+    """Switch the map to the adapted encoder ``model_id`` although its held-out ``check`` (from
+    the run that made it) said it was not better: re-embed, lay out and write as a kept
+    adaptation does, in one transaction. The app's "Keep Anyway"."""
+    from ideamap.embed.encoder import load_encoder
+    from ideamap.embed.registry import adapted_encoder_path
+
+    progress, cancel = progress or _noop_progress, cancel or (lambda: False)
+    if not adapted_encoder_path(model_id).is_dir():
+        raise MapFileError(f"The adapted encoder {model_id} is no longer on this computer; adapt the map again.")
+    corpus = _read_corpus(Path(map_path))
+    report = AdaptReport(map_path=str(map_path), previous_model_id=", ".join(corpus.model_ids),
+                         adapted_id=model_id, check=dict(check or {}), kept=True, kept_on_request=True)
+    vectors = _embed_all(load_encoder(model_id), corpus, report, progress, cancel)
+    _stop_if(cancel)
+    layout = _layout(vectors, corpus, report, progress)
+    _stop_if(cancel)
+    _write(Path(map_path), corpus, vectors, layout, model_id, report, progress)
+    report.model_id = model_id
+    report.message = (f"The map now uses the adapted encoder {model_id}, kept on request although it did "
+                      "not measure better on the documents kept aside.")
     return report
 
 
@@ -193,6 +224,7 @@ def _check_and_apply(map_path, corpus, check_rows, model_id, options, report, pr
     progress("check", 1, 1, "done")
     keep, why = verdict(report.check)
     report.kept = keep or options.keep == KEEP_ALWAYS
+    report.kept_on_request = report.kept and not keep
     if not report.kept:
         report.model_id = report.previous_model_id
         report.message = (f"Adaptation did not help on held-out documents ({why}); the map keeps its "

@@ -200,6 +200,47 @@ def test_adaptation_that_does_not_help_leaves_the_map(tiny_map, tmp_path, monkey
     assert not adapted_encoder_path(report.adapted_id).exists()  # the rejected encoder is not kept
 
 
+def test_a_rejected_encoder_can_be_kept_anyway(tiny_map, tmp_path, monkeypatch):
+    """The app's "Keep Anyway": the rejected encoder stays on disk (keep_rejected), the map is
+    unchanged until apply_encoder switches it, re-embedding every paragraph in one go."""
+    import ideamap.adapt_map as module
+    from ideamap.embed.registry import adapted_encoder_path
+
+    path = tmp_path / "m.ideamap"
+    shutil.copy(tiny_map, path)
+    before = snapshot(path)
+    worse = {"baseline_document_agreement": 0.6, "adapted_document_agreement": 0.5,
+             "baseline_split_half_mrr": 0.4, "adapted_split_half_mrr": 0.41}
+    monkeypatch.setattr(module, "held_out_check", lambda *a: dict(worse))
+    options = AdaptOptions(train=TrainParams(batch_size=4, max_seq_length=16, max_steps=2), min_sentences=50,
+                           keep_rejected=True)
+    rejected = module.adapt_map(path, minutes=1, options=options)
+    assert not rejected.kept and adapted_encoder_path(rejected.adapted_id).is_dir()
+    assert snapshot(path) == before
+    report = module.apply_encoder(path, rejected.adapted_id, check=rejected.check)
+    assert report.kept and report.kept_on_request and "kept on request" in report.message
+    with MapStore.open(path, readonly=True) as store:
+        models = {r[0] for r in store.db.execute("SELECT DISTINCT model_id FROM vectors")}
+        encoder = json.loads(store.meta("encoder"))
+        n_vectors = len(store.vectors()[0])
+    assert models == {rejected.adapted_id}
+    assert encoder["held_out_check"]["adapted_document_agreement"] == 0.5  # the evidence stays
+    assert report.paragraphs_embedded == n_vectors
+
+
+def test_keeping_an_encoder_that_is_gone_says_so(tiny_map, tmp_path):
+    import ideamap.adapt_map as module
+    from ideamap.embed.registry import ADAPTED_PREFIX
+    from ideamap.errors import MapFileError
+
+    path = tmp_path / "m.ideamap"
+    shutil.copy(tiny_map, path)
+    before = snapshot(path)
+    with pytest.raises(MapFileError, match="no longer on this computer"):
+        module.apply_encoder(path, f"{ADAPTED_PREFIX}0000deadbeef")
+    assert snapshot(path) == before
+
+
 def test_cancel_leaves_the_map_unchanged(tiny_map, tmp_path):
     from ideamap.embed.registry import encoders_dir
 

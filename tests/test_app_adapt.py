@@ -3,6 +3,7 @@ the outcome (kept, not kept, too little text, stopped) is said in plain words.""
 
 from __future__ import annotations
 
+import json
 import queue as queue_module
 import threading
 
@@ -15,7 +16,8 @@ from ideamap.app.jobs.build_job import DONE, FAILED, JobOutcome, JobSpec
 from ideamap.embed.adapt import NotEnoughTextError
 from ideamap.errors import Cancelled
 from tests.test_app_fakes import (
-    ADAPT_CHECK, adapt_kept_job, adapt_not_kept_job, adapt_slow_job, adapt_too_little_text_job, make_small_map,
+    ADAPT_CHECK, adapt_kept_job, adapt_not_kept_job, adapt_rejected_on_disk_job, adapt_slow_job,
+    adapt_too_little_text_job, apply_encoder_job, make_small_map,
 )
 from tests.test_app_fakes import private_home, window  # noqa: F401 (fixtures)
 
@@ -106,6 +108,39 @@ def test_not_kept_shows_the_reports_message_and_keeps_the_map_open(opened, qtbot
     dialog = _wait_finished(qtbot, opened)
     assert dialog.title.text() == "Adaptation did not help"
     assert "keeps its encoder" in dialog.stage.text()
+    assert opened.session is session
+
+
+def _buttons(dialog) -> dict:
+    return {b.text(): b for b in dialog.buttons.buttons()}
+
+
+def test_keep_anyway_switches_the_map_to_the_rejected_encoder(opened, qtbot, monkeypatch):
+    removed = []
+    monkeypatch.setattr("ideamap.embed.registry.remove_encoder", removed.append)
+    session = opened.session
+    _start(opened, apply_encoder_job)
+    first = _wait_finished(qtbot, opened)
+    assert first.title.text() == "Adaptation did not help" and "Keep Anyway" in first.stage.text()
+    _buttons(first)["Keep Anyway"].click()
+    qtbot.waitUntil(lambda: opened.builds.dialog is not first and opened.builds.dialog.finished_, timeout=30000)
+    spec = opened.builds.runner.spec
+    assert spec.kind == "apply-encoder" and spec.model_id == "adapted-rejected1"
+    assert json.loads(spec.check_json)["adapted_document_agreement"] == 0.625  # the evidence goes along
+    assert opened.builds.dialog.title.text() == "The map now uses the adapted encoder"
+    assert "kept on request" in opened.builds.dialog.stage.text()
+    assert opened.session is not session  # reopened with the new vectors
+    assert removed == []  # the kept encoder is not removed
+
+
+def test_closing_without_keeping_removes_the_rejected_encoder(opened, qtbot, monkeypatch):
+    removed = []
+    monkeypatch.setattr("ideamap.embed.registry.remove_encoder", removed.append)
+    session = opened.session
+    _start(opened, adapt_rejected_on_disk_job)
+    dialog = _wait_finished(qtbot, opened)
+    _buttons(dialog)["Close"].click()
+    assert removed == ["adapted-rejected1"]
     assert opened.session is session
 
 

@@ -320,3 +320,21 @@ def window(qtbot, tmp_path):
     w = shown_window(qtbot, tmp_path)
     yield w
     w.close()
+
+
+def adapt_rejected_on_disk_job(spec, queue, cancel_event):
+    """Did not help; the worker left the new encoder on disk for "Keep Anyway"."""
+    if _train_steps(spec, queue, cancel_event, 3, 0.02):
+        queue.put(("done", {"map_path": spec.map_path, "kept": False, "check": ADAPT_CHECK,
+                            "adapted_id": "adapted-rejected1", "adapted_is_new": True,
+                            "message": "Adaptation did not help on held-out documents (…); the map keeps "
+                                       "its encoder (test-model)."}))
+
+
+def apply_encoder_job(spec, queue, cancel_event):
+    """Stands in for apply-encoder, or for the adapt before it."""
+    if spec.kind == "adapt":
+        return adapt_rejected_on_disk_job(spec, queue, cancel_event)
+    queue.put(("done", {"map_path": spec.map_path, "kept": True, "kept_on_request": True,
+                        "model_id": spec.model_id, "message": f"The map now uses the adapted encoder "
+                        f"{spec.model_id}, kept on request although it did not measure better."}))

@@ -1,9 +1,12 @@
 """Map › Adapt Encoder to This Map…: asks for a training time budget, runs adapt_map in the
 build worker (torch never loads in the UI process) with the build's progress dialog and Cancel,
-then says what happened and reopens the map when its vectors and layout changed."""
+then says what happened and reopens the map when its vectors and layout changed. When the
+held-out check rejected the adapted encoder, "Keep Anyway" switches the map to it all the same
+(re-embedding in the worker); closing the dialog instead removes the rejected encoder."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from PySide6.QtCore import QObject
@@ -11,6 +14,7 @@ from PySide6.QtCore import QObject
 from ideamap.app.jobs.build_job import JobOutcome, JobSpec
 
 CANCELLING = "Stopping… (the map stays as it is)"
+KEEP_ANYWAY = "Keep Anyway"
 
 
 class AdaptFlow(QObject):
@@ -40,8 +44,32 @@ class AdaptFlow(QObject):
         report = outcome.report or {}
         if outcome.status == "done" and report.get("kept"):
             self.w.open_map(Path(report.get("map_path") or self.w.builds.runner.spec.map_path))
+        elif outcome.status == "done" and report.get("adapted_id") and dialog is not None:
+            self._offer_keep_anyway(dialog, report)
         if dialog is not None and dialog.isVisible():
             dialog.raise_()
+
+    def _offer_keep_anyway(self, dialog, report: dict) -> None:
+        model_id = report["adapted_id"]
+        map_path = report.get("map_path") or self.w.builds.runner.spec.map_path
+        chosen = []
+
+        def keep() -> None:
+            chosen.append(True)
+            dialog.close()
+            spec = JobSpec("apply-encoder", str(map_path), model_id=model_id,
+                           check_json=json.dumps(report.get("check") or {}))
+            self.w.builds.start(spec, f"Switching “{Path(map_path).stem}” to the adapted encoder",
+                                on_finished=self._finished, cancelling_text=CANCELLING)
+
+        def closed(_result: int) -> None:
+            if not chosen and report.get("adapted_is_new"):
+                from ideamap.embed.registry import remove_encoder
+
+                remove_encoder(model_id)  # ~90 MB nobody asked to keep
+
+        dialog.add_action(KEEP_ANYWAY, keep)
+        dialog.finished.connect(closed)
 
 
 def adapt_summary(outcome: JobOutcome) -> tuple[str, str]:
@@ -52,7 +80,12 @@ def adapt_summary(outcome: JobOutcome) -> tuple[str, str]:
     if outcome.status != "done":
         return "The encoder was not adapted", outcome.message
     if not report.get("kept"):
-        return "Adaptation did not help", report.get("message") or "The map keeps its encoder."
+        message = report.get("message") or "The map keeps its encoder."
+        if report.get("adapted_id"):
+            message += f"\n“{KEEP_ANYWAY}” switches the map to the adapted encoder all the same."
+        return "Adaptation did not help", message
+    if report.get("kept_on_request"):
+        return "The map now uses the adapted encoder", report.get("message", "")
     return "The map now uses the adapted encoder", _kept_message(report)
 
 

@@ -22,11 +22,13 @@ CRASHED = "crashed"  # (CRASHED, readable message with the log file's path)
 
 @dataclass(frozen=True)
 class JobSpec:
-    kind: str  # "build" (new map), "add" (files into an existing map), "demo" or "adapt"
+    kind: str  # "build" (new map), "add" (files into an existing map), "demo", "adapt" or "apply-encoder"
     map_path: str
     paths: tuple[str, ...] = ()
     minutes: float = 0.0  # "adapt" only: the training time budget
     ocr: bool = True  # read pages without a usable text layer by OCR (the app's setting)
+    model_id: str = ""  # "apply-encoder" only: the adapted encoder the user keeps anyway
+    check_json: str = ""  # "apply-encoder" only: the held-out check that rejected it (JSON)
 
 
 @dataclass
@@ -61,7 +63,7 @@ def run_job(spec: JobSpec, queue, cancel_event) -> None:
         from ideamap.app.crashlog import log_exception, unexpected_message
 
         log = log_exception(exc, f"build worker {spec}")
-        doing = "adapting the encoder" if spec.kind == "adapt" else "building the map"
+        doing = "adapting the encoder" if spec.kind in ("adapt", "apply-encoder") else "building the map"
         queue.put((CRASHED, unexpected_message(exc, doing, log)))
 
 
@@ -96,9 +98,18 @@ def _run(spec: JobSpec, progress, cancel) -> dict:
 
         return _demo_report(ensure_demo_map(progress=progress))
     elif spec.kind == "adapt":
-        from ideamap.adapt_map import adapt_map
+        from ideamap.adapt_map import AdaptOptions, adapt_map
 
-        report = adapt_map(Path(spec.map_path), minutes=spec.minutes, progress=progress, cancel=cancel)
+        # A rejected encoder stays on disk until the user declines "Keep Anyway".
+        report = adapt_map(Path(spec.map_path), minutes=spec.minutes, progress=progress, cancel=cancel,
+                           options=AdaptOptions(keep_rejected=True))
+    elif spec.kind == "apply-encoder":
+        import json
+
+        from ideamap.adapt_map import apply_encoder
+
+        report = apply_encoder(Path(spec.map_path), spec.model_id, check=json.loads(spec.check_json or "{}"),
+                               progress=progress, cancel=cancel)
     else:
         raise ValueError(f"unknown job kind {spec.kind!r}")
     return asdict(report)

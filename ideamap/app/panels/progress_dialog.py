@@ -78,6 +78,11 @@ class BuildProgressDialog(QDialog):
         self.buttons.addButton(QDialogButtonBox.Close)
         self.buttons.rejected.connect(self.close)
 
+    def add_action(self, text: str, slot) -> None:
+        """A button beside Close on the finished dialog ("Keep Anyway"); ``slot`` runs on a click."""
+        button = self.buttons.addButton(text, QDialogButtonBox.ActionRole)
+        button.clicked.connect(slot)
+
     def _show_failures(self, failed: list[tuple[str, str, str]]) -> None:
         if not failed:
             return
