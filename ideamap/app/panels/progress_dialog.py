@@ -28,6 +28,7 @@ class BuildProgressDialog(QDialog):
         self.setMinimumWidth(460)
         self.title = heading(title)
         self.stage = QLabel("Starting…")
+        self.stage.setWordWrap(True)  # outcomes are sentences with figures, wider than the dialog
         self.detail = muted()
         self.files = QLabel()
         self.paragraphs = QLabel()
