@@ -185,3 +185,23 @@ def test_ray_actor_asks_for_cuda_only_with_an_assigned_gpu(env, gpu_ids, expecte
     env.setattr(encoder_mod, "load_encoder", fake_load)
     actor = ray_engine.EmbedActor("m")
     assert asked == [expected] and actor.device == expected
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("precision, floor", [("fp32", 0.99999), ("fp16", 0.999)])
+def test_gpu_backend_embeds_like_the_model(precision, floor):
+    """TorchGpuBackend's own loop (tokenise, move to the model's device, transformer in
+    ``precision``, fp32 pooling) run on the CPU here, the only device this machine has: its
+    vectors must be the model's (fp32) to within rounding. fp16 matmuls run on the CPU too."""
+    from ideamap.embed import backends
+    from ideamap.embed.encoder import DEFAULT_MODEL_ID, model_path
+
+    texts = ["The borrow checker rejects overlapping mutable references.",
+             "Photosynthesis converts light into chemical energy.", "ok"]
+    path = model_path(DEFAULT_MODEL_ID)
+    reference = backends.load_sentence_transformer(path).encode(texts, normalize_embeddings=True)
+    backend = backends.TorchGpuBackend(backends.load_sentence_transformer(path), precision)
+    assert backend.name == f"torch-{precision}-cuda"
+    vecs = backend.embed(texts, batch_size=2)
+    assert vecs.dtype == np.float32 and vecs.shape == reference.shape
+    assert float(np.sum(vecs * reference, axis=1).min()) >= floor
