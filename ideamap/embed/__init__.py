@@ -16,13 +16,15 @@ def embed_texts(encoder, texts: Sequence[str], *, cache: VectorCache | None = No
     """Vectors for ``texts``, taking what the cache already holds and embedding only the rest
     (each distinct text once)."""
     hashes = [text_hash(t) for t in texts]
-    known = cache.get_many(encoder.model_id, hashes, encoder.dim) if cache else {}
+    # cache_key: the model id, plus precision and device where those change the vectors (GPU)
+    key = getattr(encoder, "cache_key", encoder.model_id)
+    known = cache.get_many(key, hashes, encoder.dim) if cache else {}
     todo = list(dict.fromkeys(h for h in hashes if h not in known))
     if todo:
         first_text = {h: t for h, t in zip(hashes, texts)}
         fresh = encoder.encode([first_text[h] for h in todo], progress=progress, cancel=cancel)
         if cache is not None:
-            cache.put_many(encoder.model_id, todo, fresh)
+            cache.put_many(key, todo, fresh)
         known.update(zip(todo, fresh))
     elif progress is not None:
         progress(1, 1)

@@ -12,6 +12,8 @@
   IDEAMAP_EMBED_PRECISION=fp32|bf16|auto overrides (see benchmarks/bench_embed_precision.py).
 * ``TorchBackend``: plain sentence-transformers fp32, when ONNX Runtime is missing or
   IDEAMAP_BACKEND=torch.
+* ``TorchGpuBackend``: on a CUDA GPU (device.py chooses), the model loaded on the GPU with its
+  transformer in fp16; its name says precision and device (e.g. "torch-fp16-cuda").
 """
 
 from __future__ import annotations
@@ -144,6 +146,39 @@ class TorchBf16Backend:
         return np.concatenate(out).astype(np.float32)
 
 
+class TorchGpuBackend:
+    """The model on a CUDA device, its transformer cast to ``precision`` (fp16 by default:
+    device.GPU_PRECISION says why); pooling and normalising in fp32, as in TorchBf16Backend."""
+
+    batch_size = 256  # a GPU is idle at CPU batch sizes; Encoder.encode uses this by default
+
+    def __init__(self, st_model, precision: str = "fp16"):
+        import torch
+
+        dtypes = {"fp16": torch.float16, "bf16": torch.bfloat16, "fp32": torch.float32}
+        self.model = st_model.eval()
+        self.device = st_model.device
+        self.model[0].to(dtypes[precision])
+        self.name = f"torch-{precision}-cuda"
+
+    def embed(self, texts: list[str], batch_size: int) -> np.ndarray:
+        import torch
+
+        out = []
+        with torch.inference_mode():
+            for start in range(0, len(texts), batch_size):
+                prep = getattr(self.model, "preprocess", None) or self.model.tokenize
+                features = {k: v.to(self.device) if hasattr(v, "to") else v
+                            for k, v in prep(texts[start : start + batch_size]).items()}
+                features = self.model[0](features)
+                features["token_embeddings"] = features["token_embeddings"].float()
+                for module in list(self.model)[1:]:
+                    features = module(features)
+                vecs = torch.nn.functional.normalize(features["sentence_embedding"].float(), dim=-1)
+                out.append(vecs.cpu().numpy())
+        return np.concatenate(out).astype(np.float32)
+
+
 PRECISION_ENV = "IDEAMAP_EMBED_PRECISION"
 _NATIVE_BF16_FLAGS = {"amx_bf16", "avx512_bf16"}
 
@@ -180,7 +215,7 @@ def choose_precision() -> str:
     return "bf16" if native_bf16() else "fp32"
 
 
-def load_sentence_transformer(model_dir: Path):
+def load_sentence_transformer(model_dir: Path, device: str = "cpu"):
     import torch
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
@@ -188,7 +223,7 @@ def load_sentence_transformer(model_dir: Path):
     hf_logging.disable_progress_bar()
     torch.set_num_threads(cores_available())  # oversubscription made encoding several times slower
     # Weights from safetensors only (a pickled .bin can run code when loaded), no remote code.
-    return SentenceTransformer(str(model_dir), device="cpu", local_files_only=True, trust_remote_code=False,
+    return SentenceTransformer(str(model_dir), device=device, local_files_only=True, trust_remote_code=False,
                                model_kwargs={"use_safetensors": True})
 
 

@@ -38,8 +38,10 @@ class Encoder:
     """Windows, batching and pooling around a backend (see backends.py). Build with
     :func:`load_encoder`."""
 
-    def __init__(self, backend, tokenizer, *, model_id: str, version: str, dim: int, max_seq_length: int):
+    def __init__(self, backend, tokenizer, *, model_id: str, version: str, dim: int, max_seq_length: int,
+                 cache_key: str | None = None):
         self.backend = backend
+        self.cache_key = cache_key or model_id  # what VectorCache files this encoder's vectors under
         self.tokenizer = tokenizer
         self.model_id = model_id
         self.version = version
@@ -76,12 +78,14 @@ class Encoder:
         self,
         texts: Sequence[str],
         *,
-        batch_size: int = 32,
+        batch_size: int | None = None,
         progress: ProgressFn | None = None,
         cancel: CancelFn | None = None,
     ) -> np.ndarray:
         """L2-normalised float32 vectors, one per text. Long texts are embedded in windows and
-        mean-pooled (weighted by window length)."""
+        mean-pooled (weighted by window length). ``batch_size``: default the backend's own
+        (a GPU backend wants big batches), else 32."""
+        batch_size = batch_size or getattr(self.backend, "batch_size", 32)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         windows = self.windows(texts)
@@ -128,17 +132,33 @@ def model_version(model_id: str) -> str:
 _LOADED: dict[str, Encoder] = {}
 
 
-def load_encoder(model_id: str = DEFAULT_MODEL_ID, *, backend: str | None = None) -> Encoder:
+def load_encoder(model_id: str = DEFAULT_MODEL_ID, *, backend: str | None = None,
+                 device: str | None = None) -> Encoder:
     """Load (once per process) the encoder ``model_id`` from local files only.
-    ``backend``: "onnx" or "torch"; default IDEAMAP_BACKEND, else torch-bf16 where the CPU has
-    native bf16 (or IDEAMAP_EMBED_PRECISION=bf16), else onnx when available."""
+    ``device``: "cpu", "cuda" or None/"auto" (device.choose_device: IDEAMAP_EMBED_DEVICE, else
+    cuda when torch sees a GPU). On cuda: torch on the GPU, fp16 (device.gpu_precision).
+    ``backend`` (CPU): "onnx" or "torch"; default IDEAMAP_BACKEND, else torch-bf16 where the CPU
+    has native bf16 (or IDEAMAP_EMBED_PRECISION=bf16), else onnx when available."""
     from ideamap.embed.backends import choose_precision
+    from ideamap.embed.device import check_device, choose_device, gpu_precision
 
-    backend = backend or os.environ.get("IDEAMAP_BACKEND", "") or _default_backend()
-    precision = choose_precision() if backend == "torch" else "fp32"
-    key = f"{model_id}|{backend}|{precision}"
+    backend = backend or os.environ.get("IDEAMAP_BACKEND", "") or None
+    if device in (None, "auto"):
+        # ONNX runs on the CPU here, so asking for it means the CPU (and no torch import)
+        device = "cpu" if backend == "onnx" else choose_device()
+    else:
+        device = check_device(device)
+    if device == "cuda":
+        if backend == "onnx":
+            raise ValueError("The ONNX backend runs on the CPU only; use backend='torch' on a GPU.")
+        backend, precision = "torch", gpu_precision()
+    else:
+        backend = backend or _default_backend()
+        precision = choose_precision() if backend == "torch" else "fp32"
+    # The device is part of the key: a process may hold a CPU and a GPU copy of one model.
+    key = f"{model_id}|{backend}|{precision}|{device}"
     if key not in _LOADED:
-        _LOADED[key] = _load(model_id, backend, precision)
+        _LOADED[key] = _load(model_id, backend, precision, device)
     return _LOADED[key]
 
 
@@ -152,7 +172,7 @@ def _default_backend() -> str:
     return "onnx" if importlib.util.find_spec("onnxruntime") else "torch"
 
 
-def _load(model_id: str, backend_name: str, precision: str = "fp32") -> Encoder:
+def _load(model_id: str, backend_name: str, precision: str = "fp32", device: str = "cpu") -> Encoder:
     from ideamap.embed import backends
 
     os.environ["HF_HUB_OFFLINE"] = "1"  # a user's app must never reach for a model hub
@@ -168,14 +188,22 @@ def _load(model_id: str, backend_name: str, precision: str = "fp32") -> Encoder:
     dim = int(config["hidden_size"])
     max_len = _max_seq_length(path)
     tokenizer = backends.load_tokenizer(path, max_len)
-    if backend_name == "onnx" and backends.uses_mean_pooling(path):
+    if device == "cuda":
+        backend = backends.TorchGpuBackend(backends.load_sentence_transformer(path, device="cuda"), precision)
+    elif backend_name == "onnx" and backends.uses_mean_pooling(path):
         backend = backends.OnnxBackend(_onnx_file(path), tokenizer, max_len)
     else:
         model = backends.load_sentence_transformer(path)
         bf16 = precision == "bf16"
         backend = backends.TorchBf16Backend(model) if bf16 else backends.TorchBackend(model)
+    # backend.name carries precision and, off the CPU, the device ("torch-fp16-cuda"), so the
+    # run's recorded encoder version says how its vectors were made.
     version = f"{model_version(model_id)}; backend {backend.name}"
-    return Encoder(backend, tokenizer, model_id=model_id, version=version, dim=dim, max_seq_length=max_len)
+    # GPU vectors differ from CPU ones by rounding: the vector cache keeps them apart (CPU keys
+    # stay the bare model id, as before, so existing caches still hit).
+    cache_key = model_id if device == "cpu" else f"{model_id}|{backend.name}"
+    return Encoder(backend, tokenizer, model_id=model_id, version=version, dim=dim, max_seq_length=max_len,
+                   cache_key=cache_key)
 
 
 def _max_seq_length(model_dir: Path) -> int:

@@ -213,14 +213,24 @@ def read_files(batch, limits: dict):
     return pd.DataFrame(out)
 
 
+def actor_device() -> str:
+    """"cuda" when Ray assigned this actor a GPU, else "cpu". Not auto: an actor Ray gave no
+    GPU must not use one, since the node's GPUs belong to the actors Ray reserved them for."""
+    import ray
+
+    return "cuda" if ray.get_gpu_ids() else "cpu"
+
+
 class EmbedActor:
     """An actor of the embedding pool: loads the encoder once, then embeds the mapped
-    paragraphs of each batch of documents."""
+    paragraphs of each batch of documents. On the GPU Ray gave it (--gpus-per-worker), in the
+    precision the local engine chooses on a GPU (fp16); without one, on the CPU as locally."""
 
     def __init__(self, model_id: str):
         from ideamap.embed.encoder import load_encoder
 
-        self.encoder = load_encoder(model_id)
+        self.device = actor_device()
+        self.encoder = load_encoder(model_id, device=self.device)
         self.label = f"{self.encoder.model_id} ({self.encoder.version})"
 
     def __call__(self, batch):
