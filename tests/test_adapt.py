@@ -182,18 +182,27 @@ def test_add_to_an_adapted_map_uses_its_encoder(adapted, tmp_path):
         assert store.vector_model_ids() == [report.model_id]
 
 
-def test_adaptation_that_does_not_help_leaves_the_map(tiny_map, tmp_path, monkeypatch):
+WORSE = {"baseline_document_agreement": 0.6, "adapted_document_agreement": 0.5,
+         "baseline_split_half_mrr": 0.4, "adapted_split_half_mrr": 0.41}
+
+
+def _rejected_run(tiny_map, tmp_path, monkeypatch, **options):
+    """A copy of the tiny map, its snapshot, and a 2-step adaptation the check rejects."""
     import ideamap.adapt_map as module
-    from ideamap.embed.registry import adapted_encoder_path
 
     path = tmp_path / "m.ideamap"
     shutil.copy(tiny_map, path)
     before = snapshot(path)
-    worse = {"baseline_document_agreement": 0.6, "adapted_document_agreement": 0.5,
-             "baseline_split_half_mrr": 0.4, "adapted_split_half_mrr": 0.41}
-    monkeypatch.setattr(module, "held_out_check", lambda *a: dict(worse))
-    options = AdaptOptions(train=TrainParams(batch_size=4, max_seq_length=16, max_steps=2), min_sentences=50)
-    report = adapt_map(path, minutes=1, options=options)
+    monkeypatch.setattr(module, "held_out_check", lambda *a: dict(WORSE))
+    train = TrainParams(batch_size=4, max_seq_length=16, max_steps=2)
+    report = adapt_map(path, minutes=1, options=AdaptOptions(train=train, min_sentences=50, **options))
+    return path, before, report
+
+
+def test_adaptation_that_does_not_help_leaves_the_map(tiny_map, tmp_path, monkeypatch):
+    from ideamap.embed.registry import adapted_encoder_path
+
+    path, before, report = _rejected_run(tiny_map, tmp_path, monkeypatch)
     assert not report.kept and "did not help" in report.message and "0.600 → 0.500" in report.message
     assert report.model_id == "sentence-transformers/all-MiniLM-L6-v2"
     assert snapshot(path) == before
@@ -206,15 +215,7 @@ def test_a_rejected_encoder_can_be_kept_anyway(tiny_map, tmp_path, monkeypatch):
     import ideamap.adapt_map as module
     from ideamap.embed.registry import adapted_encoder_path
 
-    path = tmp_path / "m.ideamap"
-    shutil.copy(tiny_map, path)
-    before = snapshot(path)
-    worse = {"baseline_document_agreement": 0.6, "adapted_document_agreement": 0.5,
-             "baseline_split_half_mrr": 0.4, "adapted_split_half_mrr": 0.41}
-    monkeypatch.setattr(module, "held_out_check", lambda *a: dict(worse))
-    options = AdaptOptions(train=TrainParams(batch_size=4, max_seq_length=16, max_steps=2), min_sentences=50,
-                           keep_rejected=True)
-    rejected = module.adapt_map(path, minutes=1, options=options)
+    path, before, rejected = _rejected_run(tiny_map, tmp_path, monkeypatch, keep_rejected=True)
     assert not rejected.kept and adapted_encoder_path(rejected.adapted_id).is_dir()
     assert snapshot(path) == before
     report = module.apply_encoder(path, rejected.adapted_id, check=rejected.check)

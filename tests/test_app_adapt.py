@@ -115,9 +115,15 @@ def _buttons(dialog) -> dict:
     return {b.text(): b for b in dialog.buttons.buttons()}
 
 
-def test_keep_anyway_switches_the_map_to_the_rejected_encoder(opened, qtbot, monkeypatch):
-    removed = []
-    monkeypatch.setattr("ideamap.embed.registry.remove_encoder", removed.append)
+@pytest.fixture
+def removed(monkeypatch) -> list:
+    """Encoders the app removed (recorded, not deleted)."""
+    gone: list = []
+    monkeypatch.setattr("ideamap.embed.registry.remove_encoder", gone.append)
+    return gone
+
+
+def test_keep_anyway_switches_the_map_to_the_rejected_encoder(opened, qtbot, removed):
     session = opened.session
     _start(opened, apply_encoder_job)
     first = _wait_finished(qtbot, opened)
@@ -133,9 +139,7 @@ def test_keep_anyway_switches_the_map_to_the_rejected_encoder(opened, qtbot, mon
     assert removed == []  # the kept encoder is not removed
 
 
-def test_closing_without_keeping_removes_the_rejected_encoder(opened, qtbot, monkeypatch):
-    removed = []
-    monkeypatch.setattr("ideamap.embed.registry.remove_encoder", removed.append)
+def test_closing_without_keeping_removes_the_rejected_encoder(opened, qtbot, removed):
     session = opened.session
     _start(opened, adapt_rejected_on_disk_job)
     dialog = _wait_finished(qtbot, opened)
