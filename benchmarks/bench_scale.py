@@ -126,6 +126,7 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=None, help="landmark sample (default LANDMARK_SAMPLE)")
     parser.add_argument("--layout-only", action="store_true", help="only the 2-D projection stage")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--note", default="", help="what else ran on the machine meanwhile (recorded as said)")
     args = parser.parse_args()
 
     from ideamap.layout.landmarks import LANDMARK_SAMPLE, project_with_landmarks
@@ -167,7 +168,7 @@ def main() -> None:
         "projection": {k: v for k, v in info.items() if k != "versions"},
         "cpus": os.cpu_count(),
         "load_avg_at_end": os.getloadavg(),
-        "note": "2-core machine shared with 7 other helpers' jobs during the run (busy)",
+        "note": args.note,
     }
     text = json.dumps(out, indent=2, default=str)
     print(text)
