@@ -61,8 +61,9 @@ _PARSER_NAMES = {
 class ReadLimits:
     """Limits on reading one file. ``timeout_s``: seconds a file may take before it is given
     up (TIMED_OUT); each step a reader reports inside a long file (a page read by OCR) starts
-    the count again, so only a reader that stops making progress is given up. ``memory_bytes``: address space a reader may use (0: no cap).
-    ``max_file_bytes``: larger files are not opened at all (TOO_LARGE). ``workers``: reader
+    the count again, so only a reader that stops making progress is given up (PDF pages are
+    capped at pdf.MAX_PAGES, and each OCR call has its own limit). ``memory_bytes``: address
+    space a reader may use (0: no cap). ``max_file_bytes``: larger files are not opened at all (TOO_LARGE). ``workers``: reader
     processes working side by side."""
 
     timeout_s: float = DEFAULT_TIMEOUT_S
