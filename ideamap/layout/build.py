@@ -7,6 +7,7 @@ from typing import Callable
 
 import numpy as np
 
+from ideamap.layout import bay_sample
 from ideamap.layout import islands as isl
 from ideamap.layout import labels, phrases
 from ideamap.layout.landmarks import LANDMARK_SAMPLE, project_with_landmarks
@@ -86,7 +87,8 @@ def _cluster(vectors: np.ndarray, coords: np.ndarray, params: dict, boilerplate=
     # Copies of one paragraph are spread around one spot: clustering that spread would split
     # a map of a few distinct paragraphs into arbitrary islands.
     distinct = params["projection"].get("n_unique", n)
-    bays = isl.find_bays(coords, hdb) if distinct >= isl.MIN_POINTS_TO_CLUSTER else isl.one_island(n)
+    seed = params.get("seed", 42)
+    bays = isl.find_bays(coords, hdb, seed) if distinct >= isl.MIN_POINTS_TO_CLUSTER else isl.one_island(n)
     if boilerplate is not None and boilerplate.any() and not boilerplate.all():
         bays = np.where(boilerplate, SEA, bays)  # build_levels renumbers the bays left
     levels = isl.build_levels(vectors, bays)
@@ -102,10 +104,20 @@ def _cluster(vectors: np.ndarray, coords: np.ndarray, params: dict, boilerplate=
             if counts[-1]
             else {},
         },
+        **_sampling(n),
         "islands_per_level": counts,
         "sea_share": float(np.mean(levels[-1] == SEA)) if n else 0.0,
     }
-    return levels, isl.sea_hints(vectors, levels[-1])
+    return levels, isl.sea_hints(vectors, levels[-1], seed)
+
+
+def _sampling(n: int) -> dict:
+    """How a map above the cluster sample size was clustered (nothing for smaller maps)."""
+    if n <= bay_sample.CLUSTER_SAMPLE:
+        return {}
+    return {"sample": {"rows": bay_sample.CLUSTER_SAMPLE, "assign_k": bay_sample.ASSIGN_K,
+                       "min_cluster_size_in_sample": "min_cluster_size x sample / n",
+                       "sea_hint_land_sample": bay_sample.HINT_LAND_SAMPLE}}
 
 
 def _versions() -> dict:

@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from ideamap.layout import bay_sample
 from ideamap.layout._heavy import import_hdbscan
 from ideamap.layout.adjacency import adjacent_ward, cut, key_adjacency, weighted_ward_order
 from ideamap.layout.neighbors import cosine_knn, normalise_rows
@@ -44,16 +45,25 @@ def one_island(n: int) -> np.ndarray:
     return np.zeros(n, dtype=np.int32)
 
 
-def find_bays(coords: np.ndarray, params: dict) -> np.ndarray:
-    """Finest-level keys per row (SEA for noise), before reordering."""
+def find_bays(coords: np.ndarray, params: dict, seed: int = 42) -> np.ndarray:
+    """Finest-level keys per row (SEA for noise), before reordering. Maps larger than
+    bay_sample.CLUSTER_SAMPLE are clustered on a sample (bounded memory), the rest assigned."""
     n = coords.shape[0]
+    if n > bay_sample.CLUSTER_SAMPLE:
+        rows = bay_sample.sample_rows(n, bay_sample.CLUSTER_SAMPLE, seed)
+        labels = _hdbscan_bays(coords[rows], bay_sample.scaled_params(params, n, rows.size))
+        return bay_sample.assign_by_vote(coords, rows, labels)
     if n < MIN_POINTS_TO_CLUSTER:
         return one_island(n)
+    return _hdbscan_bays(coords, params)
+
+
+def _hdbscan_bays(coords: np.ndarray, params: dict) -> np.ndarray:
     hdbscan = import_hdbscan()
     labels = hdbscan.HDBSCAN(**params).fit_predict(coords.astype(np.float64))
     labels = np.asarray(labels, dtype=np.int32)
     if labels.max() < 0:  # no structure found: one island rather than a map of only sea
-        return one_island(n)
+        return one_island(coords.shape[0])
     return absorb_fringe(labels, coords)
 
 
@@ -93,9 +103,14 @@ def level_targets(n_bays: int) -> tuple[int, int]:
 
 def centroids(vectors: np.ndarray, keys: np.ndarray, k: int) -> np.ndarray:
     """Normalised mean vector of each key's members (rows with SEA are ignored)."""
-    land = keys != SEA
-    sums = np.zeros((k, vectors.shape[1]), dtype=np.float64)
-    np.add.at(sums, keys[land], vectors[land])
+    # One float64 bincount per dimension: the same sums, in the same row order, as
+    # np.add.at (so the same bits), but ~20x faster and without copying the land's vectors.
+    bins = np.where(keys == SEA, k, keys)
+    sums = np.empty((k, vectors.shape[1]), dtype=np.float64)
+    for j0 in range(0, vectors.shape[1], 32):  # 32 dimensions at a time, made contiguous
+        block = np.ascontiguousarray(vectors[:, j0 : j0 + 32].T)
+        for j, column in enumerate(block, start=j0):
+            sums[:, j] = np.bincount(bins, weights=column, minlength=k + 1)[:k]
     return normalise_rows(sums)
 
 
@@ -184,14 +199,19 @@ def weighted_vote(keys: np.ndarray, weights: np.ndarray, sea_allowed: bool) -> i
     return int(np.argmax(scores))
 
 
-def sea_hints(vectors: np.ndarray, finest: np.ndarray) -> np.ndarray:
-    """For each sea row, the bay its most similar land paragraphs vote for; -1 elsewhere."""
+def sea_hints(vectors: np.ndarray, finest: np.ndarray, seed: int = 42) -> np.ndarray:
+    """For each sea row, the bay its most similar land paragraphs vote for; -1 elsewhere.
+    Maps above bay_sample.CLUSTER_SAMPLE compare with a sample of the land (bounded time)."""
     hints = np.full(finest.shape, SEA, dtype=np.int32)
     sea = np.flatnonzero(finest == SEA)
     land = np.flatnonzero(finest != SEA)
     if sea.size == 0 or land.size == 0:
         return hints
-    idx, sim = cosine_knn(vectors[sea], vectors[land], SEA_HINT_NEIGHBOURS)
-    for row, nb, s in zip(sea, idx, sim):
-        hints[row] = weighted_vote(finest[land[nb]], np.maximum(s, 0.0), sea_allowed=False)
+    if finest.size > bay_sample.CLUSTER_SAMPLE:
+        voters, sim = bay_sample.sea_voters(vectors, sea, land, SEA_HINT_NEIGHBOURS, seed)
+    else:
+        idx, sim = cosine_knn(vectors[sea], vectors[land], SEA_HINT_NEIGHBOURS)
+        voters = land[idx]
+    for row, nb, s in zip(sea, voters, sim):
+        hints[row] = weighted_vote(finest[nb], np.maximum(s, 0.0), sea_allowed=False)
     return hints

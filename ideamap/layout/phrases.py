@@ -107,13 +107,15 @@ def phrase_matrix(texts: list[str]):
     return lab._share_repeats(counts, [lab.clean(t) for t in texts]), vec.get_feature_names_out(), proper_nouns(texts)
 
 
-def class_shares(counts, keys: np.ndarray, k: int):
-    """(k, V) share of each island's paragraphs holding each phrase, and the island sizes."""
+def class_shares(counts, keys: np.ndarray, k: int, weights: np.ndarray | None = None):
+    """(k, V) share of each island's paragraphs holding each phrase, and the island sizes.
+    ``weights`` (one per row of ``counts``) is how many paragraphs a sampled row stands for."""
     from scipy import sparse
 
     ok = keys >= 0
     rows = keys[ok]
-    onehot = sparse.csr_matrix((np.ones(rows.size), (rows, np.flatnonzero(ok))), shape=(k, keys.size))
+    data = np.ones(rows.size) if weights is None else weights[ok]
+    onehot = sparse.csr_matrix((data, (rows, np.flatnonzero(ok))), shape=(k, keys.size))
     per = onehot @ counts
     sizes = np.asarray(onehot.sum(axis=1)).ravel()
     return sparse.csr_matrix(sparse.diags(1.0 / np.maximum(sizes, 1e-12)) @ per), sizes
