@@ -36,6 +36,11 @@ SEED = 42
 # Below this many points an add lays the whole map out again: placing new points by their
 # neighbours only makes sense against a layout with some structure.
 MIN_POINTS_TO_PLACE = 50
+# An add that grows the map by less than this share since its names were last read keeps the
+# names and only adds to the islands' sizes: re-reading every paragraph's phrases costs about a
+# minute on a 1M map, and a 1,000-paragraph add to it cannot change a name by much.
+RENAME_GROWTH = 0.02
+NAMES_READ_AT = "names_read_at_paragraphs"
 
 
 @dataclass
@@ -350,6 +355,7 @@ def _full_layout(store: MapStore, options: BuildOptions, report: BuildReport, pr
     with report.time("write"):
         store.save_layout(ids, result.coords, result.levels, result.islands, result.sea_hint, replace=True)
         store.set_meta("layout_params", _json(result.params))
+        store.set_meta(NAMES_READ_AT, str(len(ids)))
     report.laid_out = "full"
     progress("layout", 1, 1, "done")
 
@@ -366,12 +372,19 @@ def _place_new(store: MapStore, new_ids: np.ndarray, report: BuildReport, progre
         levels_aligned = _align_levels(old_ids, old_ids_m, old_levels)
         new_rows = np.searchsorted(all_ids, new_ids)
         coords, levels = place_new_points(all_vecs[old_rows], old_xy, levels_aligned, all_vecs[new_rows])
+        named_at = int(store.meta(NAMES_READ_AT) or len(old_ids))
+        if len(old_ids) + len(new_ids) < (1 + RENAME_GROWTH) * named_at:
+            store.place_keeping_names(new_ids, coords, levels)
+            report.laid_out = "placed"
+            progress("layout", 1, 1, "done")
+            return
         store.save_layout(new_ids, coords, levels, None, None, replace=False)
         ids, xy = store.coords()
         ids_m, lv = store.memberships()
         rows = np.searchsorted(all_ids, ids)
         specs = relabel_islands(store.texts_for(ids), _align_levels(ids, ids_m, lv), xy, all_vecs[rows])
         store.replace_islands(specs, ids)
+        store.set_meta(NAMES_READ_AT, str(len(ids)))
     report.laid_out = "placed"
     progress("layout", 1, 1, "done")
 

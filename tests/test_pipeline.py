@@ -171,6 +171,38 @@ def test_add_places_new_paragraphs_without_moving_old_ones(built_map, tmp_path):
         assert all(int(levels[0, col[p]]) in astro_keys | {-1} for p in new)
 
 
+@pytest.mark.parametrize("growth_to_rename", [1.0, 0.0])
+def test_a_small_add_keeps_the_names_and_grows_the_sizes(built_map, tmp_path, monkeypatch, growth_to_rename):
+    import ideamap.pipeline as pipeline
+
+    out, _, root = built_map
+    work = tmp_path / "m.ideamap"
+    shutil.copy(out, work)
+    with MapStore.open(work) as store:
+        before = {(i.level, i.key): i for i in store.islands()}
+        assert int(store.meta(pipeline.NAMES_READ_AT)) == len(store.coords()[0])
+    extra = tmp_path / "extra"
+    write_corpus(extra, {"cooking": TOPICS["cooking"]}, copies=1)
+    (extra / "cooking-0.md").rename(extra / "cooking-new.md")
+    # 1.0: the 6 new paragraphs are under the growth share, so the names stay; 0.0: re-read
+    monkeypatch.setattr(pipeline, "RENAME_GROWTH", growth_to_rename)
+    add(work, [extra])
+    with MapStore.open(work) as store:
+        after = {(i.level, i.key): i for i in store.islands()}
+        member_ids, levels = store.memberships()
+        n_now = len(store.coords()[0])
+        named_at = int(store.meta(pipeline.NAMES_READ_AT))
+    for (level, key), island in after.items():
+        assert island.size == int((levels[level] == key).sum())  # sizes count the new paragraphs
+    if growth_to_rename:
+        assert named_at == n_now - 6
+        assert {k: (i.label, i.terms, i.exemplar_ids) for k, i in after.items()} == {
+            k: (i.label, i.terms, i.exemplar_ids) for k, i in before.items()}
+        assert sum(i.size for i in after.values()) > sum(i.size for i in before.values())
+    else:
+        assert named_at == n_now
+
+
 def test_add_of_unchanged_files_reads_nothing(built_map, tmp_path):
     out, _, root = built_map
     work = tmp_path / "m.ideamap"

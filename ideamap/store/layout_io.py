@@ -34,6 +34,17 @@ def write_layout(db: Database, ids, coords, levels, islands, sea_hint, *, replac
         write_islands(db, islands, row_ids=ids if replace else None)
 
 
+def grow_islands(db: Database, levels) -> None:
+    """Add the paragraphs placed into each island (``levels``: (n_levels, m) keys, -1 = sea) to
+    its size, keeping its name, terms and exemplars."""
+    levels = np.asarray(levels, dtype=np.int64)
+    rows = []
+    for level, keys in enumerate(levels):
+        uniq, counts = np.unique(keys[keys >= 0], return_counts=True)
+        rows += [(int(c), level, int(k)) for k, c in zip(uniq, counts)]
+    db.conn.executemany("UPDATE islands SET size = size + ? WHERE level = ? AND key = ?", rows)
+
+
 def write_islands(db: Database, islands, *, row_ids=None) -> None:
     """Replace all island specs. ``exemplars`` in a spec are row indices into ``row_ids`` when
     given (fresh layout), else already paragraph ids."""

@@ -296,6 +296,15 @@ class MapStore:
         with self.db.atomic():
             write_layout(self.db, ids, coords, levels, islands, sea_hint, replace=replace)
 
+    def place_keeping_names(self, ids, coords, levels) -> None:
+        """Write placed paragraphs and add them to their islands' sizes, in one transaction;
+        the islands keep their names (an add too small to change them)."""
+        from ideamap.store.layout_io import grow_islands, write_layout
+
+        with self.db.atomic():
+            write_layout(self.db, ids, coords, levels, None, None, replace=False)
+            grow_islands(self.db, levels)
+
     def replace_islands(self, islands, row_ids) -> None:
         """Replace the island specs (e.g. relabelled after an add); exemplars are row indices
         into ``row_ids``."""
