@@ -33,6 +33,10 @@ from ideamap.store import safety, schema
 # keyword but would crowd the map with fragments and citation lists.
 MAPPED_KINDS = (ParagraphKind.BODY.value, ParagraphKind.CAPTION.value)
 
+# Rows per fetch when reading vectors: 64k x 384 floats = 100 MB of blobs at a time.
+VECTOR_READ_CHUNK = 65_536
+MAX_VECTOR_DIM = 16_384  # larger than any sentence encoder's; a bigger dim is a damaged map
+
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -266,20 +270,31 @@ class MapStore:
 
     # -- vectors -------------------------------------------------------------------------------
     def vectors(self) -> tuple[np.ndarray, np.ndarray]:
-        """(paragraph ids, float32 matrix) of every stored vector, ordered by id."""
-        rows = self.db.execute(
-            "SELECT paragraph_id, dim, vector FROM vectors ORDER BY paragraph_id"
-        ).fetchall()
-        if not rows:
+        """(paragraph ids, float32 matrix) of every stored vector, ordered by id.
+
+        Read in chunks into one preallocated matrix: fetching all rows first held the blobs,
+        their join and the copy at once (~3x the matrix: 4.5 GB for 1M paragraphs)."""
+        n, dim = self.db.execute("SELECT count(*), max(dim) FROM vectors").fetchone()
+        if not n:
             return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        dim = rows[0][1]
-        if any(d != dim or not isinstance(v, bytes) or len(v) != dim * 4 for _, d, v in rows):
+        if not isinstance(dim, int) or not 0 < dim <= MAX_VECTOR_DIM:
             raise MapFileError(f"{self.path.name} holds damaged vectors (wrong sizes).")
-        matrix = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(len(rows), dim)
-        if not np.isfinite(matrix).all():
-            raise MapFileError(f"{self.path.name} holds damaged vectors (values that are not numbers).")
-        return ids, matrix.copy()
+        ids = np.empty(n, dtype=np.int64)
+        matrix = np.empty((n, int(dim)), dtype=np.float32)
+        cursor = self.db.conn.execute("SELECT paragraph_id, dim, vector FROM vectors ORDER BY paragraph_id")
+        done = 0
+        while rows := cursor.fetchmany(VECTOR_READ_CHUNK):
+            if done + len(rows) > n:  # a writer added rows since the count: read again
+                return self.vectors()
+            if any(d != dim or not isinstance(v, bytes) or len(v) != dim * 4 for _, d, v in rows):
+                raise MapFileError(f"{self.path.name} holds damaged vectors (wrong sizes).")
+            block = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(len(rows), dim)
+            if not np.isfinite(block).all():
+                raise MapFileError(f"{self.path.name} holds damaged vectors (values that are not numbers).")
+            ids[done : done + len(rows)] = [r[0] for r in rows]
+            matrix[done : done + len(rows)] = block
+            done += len(rows)
+        return ids[:done], matrix[:done]
 
     def vector_model_ids(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT DISTINCT model_id FROM vectors")]
