@@ -5,7 +5,9 @@ How the N paragraphs are made: the first ``--base`` paragraphs (>= 80 chars) of
 already holds when it holds at least 1000 of them (on a busy machine embedding is slow),
 else embedded here once and cached in /tmp; the
 map is those real vectors plus noisy copies of them (Gaussian noise of ``--noise`` per dimension,
-renormalised: cosine ~0.98 to their original) up to N, each copy carrying its original's text.
+renormalised: cosine ~0.98 to their original) up to N, each copy carrying its original's text
+and, in a full build, two made-up tag words naming its row (see _scale_build.tag: without them
+the copies are boilerplate to the layout and go to the sea; --same-texts keeps them verbatim).
 So the map has the topic structure of real prose, but N/base near-copies per paragraph.
 
 Stages (each through ideamap's own code, see _scale_build.py and _scale_index.py):
@@ -126,7 +128,7 @@ STAGES = {"Projecting": "projection", "Finding islands": "clustering", "Labellin
 
 def full_build(n: int, base: np.ndarray, texts: list[str], *, noise: float = 0.01, sample: int | None = None,
                add: int = 1000, queries: int = 200, workdir: Path | None = None, threshold: int | None = None,
-               app: bool = True, keep: bool = False, rss: RssByStage | None = None) -> dict:
+               app: bool = True, keep: bool = False, tags: bool = True, rss: RssByStage | None = None) -> dict:
     """Every stage of a build of n paragraphs (see the module docstring); the figures as a dict."""
     import shutil
     import tempfile
@@ -134,13 +136,16 @@ def full_build(n: int, base: np.ndarray, texts: list[str], *, noise: float = 0.0
     import _scale_build as sb
     import _scale_index as si
 
+    from ideamap.search import index as index_mod
+
     rss = rss or RssByStage()
     work = Path(tempfile.mkdtemp(prefix="ideamap-scale-", dir=workdir))
+    saved = os.environ.get("IDEAMAP_CACHE_DIR"), index_mod.APPROX_THRESHOLD
     os.environ["IDEAMAP_CACHE_DIR"] = str(work / "cache")  # a throwaway index cache, children too
     si.set_threshold(threshold)
     path = work / f"scale_{n}.ideamap"
     try:
-        writes, store, run_id = sb.write_map(path, sb.map_blocks(n, base, texts, noise), rss.mark)
+        writes, store, run_id = sb.write_map(path, sb.map_blocks(n, base, texts, noise, tags=tags), rss.mark)
         try:
             layout = sb.full_layout(store, run_id, sample, rss.mark, STAGES)
         finally:
@@ -151,9 +156,11 @@ def full_build(n: int, base: np.ndarray, texts: list[str], *, noise: float = 0.0
         rss.mark("after build")
         reopen = si.reopen(path, queries, threshold)
         app_open = sb.app_open(path) if app else None
-        added = sb.add(path, base, texts, add, noise, rss.mark) if add else None
+        added = sb.add(path, base, texts, add, noise, rss.mark, tags=tags) if add else None
         map_mb = path.stat().st_size / 2**20
     finally:
+        _restore_env("IDEAMAP_CACHE_DIR", saved[0])
+        index_mod.APPROX_THRESHOLD = saved[1]
         if not keep:
             shutil.rmtree(work, ignore_errors=True)
     build_s = writes["writes_s"] + layout["layout_s"] + layout["layout_writes_s"] + index["build_s"]
@@ -172,6 +179,13 @@ def full_build(n: int, base: np.ndarray, texts: list[str], *, noise: float = 0.0
     }
 
 
+def _restore_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int)
@@ -186,6 +200,8 @@ def main() -> None:
     parser.add_argument("--no-app", action="store_true", help="skip the app opening the map")
     parser.add_argument("--workdir", type=Path, default=None, help="where the map file is written (default /tmp)")
     parser.add_argument("--keep", action="store_true", help="keep the map file and index cache")
+    parser.add_argument("--same-texts", action="store_true",
+                        help="copies keep their original's text verbatim (then most are boilerplate, in the sea)")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--note", default="", help="what else ran on the machine meanwhile (recorded as said)")
     parser.add_argument("--child-reopen", type=Path, help=argparse.SUPPRESS)
@@ -206,7 +222,9 @@ def main() -> None:
     base, base_texts = base_corpus(args.base)
     head = {"n": args.n,
             "how": f"{len(base)} real MiniLM vectors of shared/corpora/meeting_notes + noisy copies "
-                   f"(sigma {args.noise}/dim, renormalised) to n; texts copied with their vector",
+                   f"(sigma {args.noise}/dim, renormalised) to n; texts copied with their vector"
+                   + ("" if args.layout_only or args.same_texts else
+                      ", plus two made-up tag words per copy so copies are distinct texts, not boilerplate"),
             "landmark_sample": args.sample or LANDMARK_SAMPLE, "layout_only": args.layout_only}
     if args.layout_only:
         out = {**head, **layout_only(args, base, base_texts, rss, t0)}
@@ -214,7 +232,7 @@ def main() -> None:
         head["setup_s"] = round(time.perf_counter() - t0, 2)
         out = {**head, **full_build(args.n, base, base_texts, noise=args.noise, sample=args.sample, add=args.add,
                                     queries=args.queries, workdir=args.workdir, threshold=args.approx_threshold,
-                                    app=not args.no_app, keep=args.keep, rss=rss)}
+                                    app=not args.no_app, keep=args.keep, tags=not args.same_texts, rss=rss)}
     out.update({
         # wall seconds on a shared machine mostly measure the queue: CPU seconds say the work
         "cpu_s": round(sum(resource.getrusage(resource.RUSAGE_SELF)[:2]), 1),
