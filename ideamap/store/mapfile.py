@@ -32,6 +32,7 @@ from ideamap.store import safety, schema
 # Paragraph kinds placed on the map by default; headings and references stay searchable by
 # keyword but would crowd the map with fragments and citation lists.
 MAPPED_KINDS = (ParagraphKind.BODY.value, ParagraphKind.CAPTION.value)
+VECTOR_READ_ROWS = 8192  # rows fetched at a time when reading all vectors (~12 MB at 384-d)
 
 
 def now_iso() -> str:
@@ -267,19 +268,31 @@ class MapStore:
     # -- vectors -------------------------------------------------------------------------------
     def vectors(self) -> tuple[np.ndarray, np.ndarray]:
         """(paragraph ids, float32 matrix) of every stored vector, ordered by id."""
-        rows = self.db.execute(
-            "SELECT paragraph_id, dim, vector FROM vectors ORDER BY paragraph_id"
-        ).fetchall()
-        if not rows:
+        # Read in chunks into one preallocated matrix: fetching every row first, then joining
+        # and copying, peaked at ~3x the matrix (4.6 GB for 1M x 384; benchmarks/bench_scale.py).
+        count = self.db.execute("SELECT count(*) FROM vectors").fetchone()[0]
+        cursor = self.db.execute("SELECT paragraph_id, dim, vector FROM vectors ORDER BY paragraph_id")
+        ids_parts, parts, filled, dim, matrix = [], [], 0, None, None
+        while rows := cursor.fetchmany(VECTOR_READ_ROWS):
+            if dim is None:
+                dim = rows[0][1]
+                matrix = np.empty((count, dim), dtype=np.float32) if isinstance(dim, int) and dim > 0 else None
+            if matrix is None or any(d != dim or not isinstance(v, bytes) or len(v) != dim * 4 for _, d, v in rows):
+                raise MapFileError(f"{self.path.name} holds damaged vectors (wrong sizes).")
+            chunk = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(len(rows), dim)
+            if not np.isfinite(chunk).all():
+                raise MapFileError(f"{self.path.name} holds damaged vectors (values that are not numbers).")
+            ids_parts.append(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
+            if filled + len(rows) <= count:
+                matrix[filled : filled + len(rows)] = chunk
+            else:  # rows written since the count (a build writing meanwhile): kept apart
+                parts.append(chunk.copy())
+            filled += len(rows)
+        if dim is None:
             return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        dim = rows[0][1]
-        if any(d != dim or not isinstance(v, bytes) or len(v) != dim * 4 for _, d, v in rows):
-            raise MapFileError(f"{self.path.name} holds damaged vectors (wrong sizes).")
-        matrix = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(len(rows), dim)
-        if not np.isfinite(matrix).all():
-            raise MapFileError(f"{self.path.name} holds damaged vectors (values that are not numbers).")
-        return ids, matrix.copy()
+        if parts:
+            matrix = np.concatenate([matrix, *parts])
+        return np.concatenate(ids_parts), matrix[:filled]
 
     def vector_model_ids(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT DISTINCT model_id FROM vectors")]
