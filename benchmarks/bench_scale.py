@@ -126,6 +126,19 @@ class RssByStage:
 STAGES = {"Projecting": "projection", "Finding islands": "clustering", "Labelling": "labelling"}
 
 
+NOTES = {
+    "build_excluding_embedding_s": "writes + layout + layout writes + index build (first open, with cache write)",
+    "peak_rss_mb": "this process's ru_maxrss after the index build (before reopen, app open and add)",
+    "reopen": "a fresh process: MapStore.open(readonly) + NeighborIndex.from_store, as the app's "
+              "_build_index; the OS page cache still holds the map file just written",
+    "click_p95_ms": "NeighborIndex.neighbors(pid, 10), what MapSession.neighbors asks; the panel's "
+                    "copy-collapsing (reading.neighbours_without_repetition) is not included",
+    "recall_at_10": "against exact inner-product search over all vectors (numpy, chunked), "
+                    "each query paragraph itself excluded",
+    "app_open": "benchmarks/bench_app.py's open measurement, once, in a fresh process",
+}
+
+
 def full_build(n: int, base: np.ndarray, texts: list[str], *, noise: float = 0.01, sample: int | None = None,
                add: int = 1000, queries: int = 200, workdir: Path | None = None, threshold: int | None = None,
                app: bool = True, keep: bool = False, tags: bool = True, rss: RssByStage | None = None) -> dict:
@@ -176,6 +189,7 @@ def full_build(n: int, base: np.ndarray, texts: list[str], *, noise: float = 0.0
         "writes": writes, "layout": layout, "index_first_open": index, "reopen": reopen,
         "app_open": app_open, "add": added, "map_file_mb": round(map_mb, 1),
         "peak_rss_mb_by_stage": rss.stop(), "map": str(path) if keep else "deleted",
+        "notes": NOTES,
     }
 
 
