@@ -143,3 +143,17 @@ def test_runs_record_parameters_and_parent(store):
     assert runs[0]["params"]["seed"] == 7 and runs[0]["params"]["stage_seconds"] == {"read": 1.0}
     assert runs[1]["parent_id"] == first and runs[1]["status"] == "running"
     assert second == runs[1]["id"]
+
+
+def test_vectors_read_in_chunks_are_whole_and_damage_in_a_later_chunk_is_caught(store, monkeypatch):
+    import ideamap.store.mapfile as mapfile
+
+    monkeypatch.setattr(mapfile, "VECTOR_READ_ROWS", 3)  # 10 rows: chunks of 3, 3, 3, 1
+    run = store.start_run("build", {})
+    v = _vecs(10)
+    store.write_document(_doc("/a.txt", [f"p{i}" for i in range(10)]), "h", v, model_id="m", run_id=run)
+    ids, matrix = store.vectors()
+    assert list(ids) == sorted(ids) and len(ids) == 10 and np.array_equal(matrix, v)
+    store.db.execute("UPDATE vectors SET vector = zeroblob(12) WHERE paragraph_id = ?", [int(ids[-1])])
+    with pytest.raises(MapFileError, match="damaged vectors"):
+        store.vectors()

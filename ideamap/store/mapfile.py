@@ -32,6 +32,7 @@ from ideamap.store import safety, schema
 # Paragraph kinds placed on the map by default; headings and references stay searchable by
 # keyword but would crowd the map with fragments and citation lists.
 MAPPED_KINDS = (ParagraphKind.BODY.value, ParagraphKind.CAPTION.value)
+VECTOR_READ_ROWS = 8192  # rows fetched at a time when reading all vectors (~12 MB at 384-d)
 
 # Rows per fetch when reading vectors: 64k x 384 floats = 100 MB of blobs at a time.
 VECTOR_READ_CHUNK = 65_536
