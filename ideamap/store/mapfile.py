@@ -34,8 +34,6 @@ from ideamap.store import safety, schema
 MAPPED_KINDS = (ParagraphKind.BODY.value, ParagraphKind.CAPTION.value)
 VECTOR_READ_ROWS = 8192  # rows fetched at a time when reading all vectors (~12 MB at 384-d)
 
-# Rows per fetch when reading vectors: 64k x 384 floats = 100 MB of blobs at a time.
-VECTOR_READ_CHUNK = 65_536
 MAX_VECTOR_DIM = 16_384  # larger than any sentence encoder's; a bigger dim is a damaged map
 
 
@@ -284,7 +282,7 @@ class MapStore:
         matrix = np.empty((n, int(dim)), dtype=np.float32)
         cursor = self.db.conn.execute("SELECT paragraph_id, dim, vector FROM vectors ORDER BY paragraph_id")
         done = 0
-        while rows := cursor.fetchmany(VECTOR_READ_CHUNK):
+        while rows := cursor.fetchmany(VECTOR_READ_ROWS):
             if done + len(rows) > n:  # a writer added rows since the count: read again
                 return self.vectors()
             if any(d != dim or not isinstance(v, bytes) or len(v) != dim * 4 for _, d, v in rows):
