@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 
 STAGE_TITLES = {"read": "Reading files", "embed": "Embedding", "layout": "Layout", "write": "Writing",
-                "train": "Adapting encoder", "check": "Checking"}
+                "train": "Adapting encoder", "check": "Checking",
+                "index": "Neighbour index"}
 
 
 class StageBars:

@@ -75,6 +75,7 @@ class BuildReport:
     laid_out: str = ""  # "full", "placed" or "" (nothing to do)
     encoder: str = ""  # model id and library versions of the encoder, when one was loaded
     cancelled: bool = False
+    index_fact: dict = field(default_factory=dict)  # the neighbour index built for a large map
 
     def time(self, stage: str):
         return _timer(self.stage_seconds, stage)
@@ -110,7 +111,9 @@ def build(paths: Iterable[Path], out: Path, *, options: BuildOptions | None = No
     else:
         store = MapStore.create(out)
     with store:
-        return _ingest_and_layout(store, paths, "build", options or BuildOptions(), progress, cancel)
+        report = _ingest_and_layout(store, paths, "build", options or BuildOptions(), progress, cancel)
+    _record_index(out, report)
+    return report
 
 
 def add(map_path: Path, paths: Iterable[Path], *, options: BuildOptions | None = None,
@@ -119,7 +122,19 @@ def add(map_path: Path, paths: Iterable[Path], *, options: BuildOptions | None =
     the points already there."""
     with MapStore.open(map_path) as store:
         options = _with_map_encoder(store, options or BuildOptions())
-        return _ingest_and_layout(store, paths, "add", options, progress, cancel)
+        report = _ingest_and_layout(store, paths, "add", options, progress, cancel)
+    _record_index(Path(map_path), report)
+    return report
+
+
+def _record_index(map_path: Path, report: BuildReport) -> None:
+    """Write down, for the version of the map this build left, the key of the neighbour index
+    it built: the app's next open then loads that index without reading a vector."""
+    from ideamap.search.index import INDEX_KEY_FACT
+    from ideamap.store import verified
+
+    if report.index_fact and not report.cancelled:
+        verified.remember_written(map_path, {INDEX_KEY_FACT: report.index_fact})
 
 
 def _with_map_encoder(store: MapStore, options: BuildOptions) -> BuildOptions:
@@ -319,8 +334,9 @@ def _update_layout(store: MapStore, options: BuildOptions, report: BuildReport,
                    progress: ProgressFn) -> None:
     """Full layout when the map has none (or too little to place against); otherwise place
     only the paragraphs without coordinates, leaving every existing point where it is."""
-    vec_ids, _ = store.vectors()
-    placed_ids, _ = store.coords()
+    vec_ids = store.vector_ids()
+    packed = store.layout_arrays()
+    placed_ids = packed[0] if packed is not None else store.coords()[0]
     if len(vec_ids) == 0:
         return
     unplaced = np.setdiff1d(vec_ids, placed_ids)
@@ -358,6 +374,23 @@ def _full_layout(store: MapStore, options: BuildOptions, report: BuildReport, pr
         store.set_meta(NAMES_READ_AT, str(len(ids)))
     report.laid_out = "full"
     progress("layout", 1, 1, "done")
+    _build_index(store, ids, vectors, report, progress)
+
+
+def _build_index(store: MapStore, ids: np.ndarray, vectors: np.ndarray, report: BuildReport,
+                 progress: ProgressFn) -> None:
+    """A map large enough for an approximate neighbour index gets it now, into the user's
+    cache, while the vectors are in memory: otherwise the first open builds it (2 min at 1M)."""
+    from ideamap.search.index import APPROX_THRESHOLD, NeighborIndex, ivf_lists
+
+    if len(ids) <= APPROX_THRESHOLD:
+        return
+    progress("index", 0, 1, f"building the neighbour index ({ivf_lists(len(ids))} lists)")
+    with report.time("index"):
+        index = NeighborIndex(ids, vectors, encoder=",".join(sorted(store.vector_model_ids())))
+    if index.key:
+        report.index_fact = {"key": index.key, "n": len(index)}
+    progress("index", 1, 1, "done")
 
 
 def _place_new(store: MapStore, new_ids: np.ndarray, report: BuildReport, progress: ProgressFn) -> None:
@@ -366,39 +399,42 @@ def _place_new(store: MapStore, new_ids: np.ndarray, report: BuildReport, progre
     progress("layout", 0, 1, f"placing {len(new_ids)} new paragraphs")
     with report.time("layout"):
         all_ids, all_vecs = store.vectors()
-        old_ids, old_xy = store.coords()
-        old_ids_m, old_levels = store.memberships()
+        old_ids, old_xy, levels_aligned = store.whole_layout()
         old_rows = np.searchsorted(all_ids, old_ids)
-        levels_aligned = _align_levels(old_ids, old_ids_m, old_levels)
         new_rows = np.searchsorted(all_ids, new_ids)
-        coords, levels = place_new_points(all_vecs[old_rows], old_xy, levels_aligned, all_vecs[new_rows])
+        coords, levels = place_new_points(_rows_of(all_vecs, old_rows), old_xy, levels_aligned, all_vecs[new_rows])
+        complete = _merged(old_ids, old_xy, levels_aligned, new_ids, coords, levels)
         named_at = int(store.meta(NAMES_READ_AT) or len(old_ids))
         if len(old_ids) + len(new_ids) < (1 + RENAME_GROWTH) * named_at:
-            store.place_keeping_names(new_ids, coords, levels)
+            store.place_keeping_names(new_ids, coords, levels, complete=complete)
             report.laid_out = "placed"
             progress("layout", 1, 1, "done")
             return
-        store.save_layout(new_ids, coords, levels, None, None, replace=False)
-        ids, xy = store.coords()
-        ids_m, lv = store.memberships()
+        store.save_layout(new_ids, coords, levels, None, None, replace=False, complete=complete)
+        ids, xy, lv = complete
         rows = np.searchsorted(all_ids, ids)
-        specs = relabel_islands(store.texts_for(ids), _align_levels(ids, ids_m, lv), xy, all_vecs[rows])
+        specs = relabel_islands(store.texts_for(ids), lv, xy, all_vecs[rows])
         store.replace_islands(specs, ids)
         store.set_meta(NAMES_READ_AT, str(len(ids)))
     report.laid_out = "placed"
     progress("layout", 1, 1, "done")
 
 
-def _align_levels(ids: np.ndarray, member_ids: np.ndarray, levels: np.ndarray) -> np.ndarray:
-    """Memberships reordered to follow ``ids`` (sea, -1, where a paragraph has none)."""
-    n_levels = max(levels.shape[0], 1)
-    out = np.full((n_levels, len(ids)), -1, dtype=np.int32)
-    if len(member_ids):
-        pos = np.searchsorted(member_ids, ids)
-        pos = np.clip(pos, 0, len(member_ids) - 1)
-        hit = member_ids[pos] == ids
-        out[:, hit] = levels[:, pos[hit]]
-    return out
+def _merged(old_ids, old_xy, old_levels, new_ids, new_xy, new_levels):
+    """The whole layout after an add: old and placed paragraphs together, by ascending id."""
+    ids = np.concatenate([np.asarray(old_ids, np.int64), np.asarray(new_ids, np.int64)])
+    order = np.argsort(ids, kind="stable")
+    xy = np.concatenate([np.asarray(old_xy, np.float32), np.asarray(new_xy, np.float32)])[order]
+    levels = np.concatenate([np.asarray(old_levels, np.int32), np.asarray(new_levels, np.int32)], axis=1)[:, order]
+    return ids[order], xy, levels
+
+
+def _rows_of(matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``matrix[rows]``, as a view when the rows are one unbroken run (the old points of an add
+    usually are: new paragraphs get the highest ids), not a copy of 1.5 GB at 1M."""
+    if len(rows) and rows[-1] - rows[0] + 1 == len(rows) and np.all(np.diff(rows) == 1):
+        return matrix[rows[0] : rows[-1] + 1]
+    return matrix[rows]
 
 
 def has_unfinished_build(store: MapStore) -> bool:

@@ -135,3 +135,35 @@ def test_sampled_names_match_the_names_read_from_every_paragraph(monkeypatch):
             for name in (spec.label, mine.label):
                 assert set(name.split()) <= set(phrases[key].split()), name
             assert len(set(mine.terms) & set(spec.terms)) >= len(spec.terms) // 2
+
+
+def test_knn_over_a_large_base_in_slices_finds_what_one_product_finds(monkeypatch):
+    from ideamap.layout import neighbors
+
+    rng = np.random.default_rng(3)
+    base = neighbors.normalise_rows(rng.normal(size=(5_000, 24)).astype(np.float32))
+    queries = neighbors.normalise_rows(rng.normal(size=(300, 24)).astype(np.float32))
+    whole_i, whole_s = neighbors.cosine_knn(queries, base, 10)
+    monkeypatch.setattr(neighbors, "BASE_CHUNK_ROWS", 700)  # 8 slices, the last one short
+    sliced_i, sliced_s = neighbors.cosine_knn(queries, base, 10)
+    assert np.array_equal(sliced_i, whole_i)
+    assert np.allclose(sliced_s, whole_s)
+
+
+def test_unit_rows_spares_the_copy_only_when_rows_are_unit_length():
+    from ideamap.layout.neighbors import normalise_rows, unit_rows
+
+    v = normalise_rows(np.random.default_rng(0).normal(size=(50, 8)).astype(np.float32))
+    assert unit_rows(v) is v
+    scaled = v * 3
+    assert np.allclose(unit_rows(scaled), v, atol=1e-6)
+
+
+def test_ancestors_table_maps_each_bay_to_its_first_members_levels():
+    from ideamap.layout.place import _ancestors
+
+    levels = np.array([[0, 0, 1, -1, 1], [0, 1, 2, -1, 2], [3, 1, 0, -1, 0]], dtype=np.int32)
+    table = _ancestors(levels)
+    assert table.shape == (4, 3)
+    assert table[3].tolist() == [0, 0, 3] and table[1].tolist() == [0, 1, 1] and table[0].tolist() == [1, 2, 0]
+    assert table[2].tolist() == [-1, -1, -1]  # a key no paragraph has stays sea

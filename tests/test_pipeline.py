@@ -190,8 +190,14 @@ def test_a_small_add_keeps_the_names_and_grows_the_sizes(built_map, tmp_path, mo
     with MapStore.open(work) as store:
         after = {(i.level, i.key): i for i in store.islands()}
         member_ids, levels = store.memberships()
-        n_now = len(store.coords()[0])
+        ids_now, xy_now = store.coords()
+        n_now = len(ids_now)
         named_at = int(store.meta(pipeline.NAMES_READ_AT))
+        packed = store.layout_arrays()
+    # The packed copy the app reads is the tables' layout after the add, point for point.
+    assert packed is not None
+    assert np.array_equal(packed[0], ids_now) and np.array_equal(packed[1], xy_now)
+    assert np.array_equal(packed[0], member_ids) and np.array_equal(packed[2], levels)
     for (level, key), island in after.items():
         assert island.size == int((levels[level] == key).sum())  # sizes count the new paragraphs
     if growth_to_rename:

@@ -27,6 +27,7 @@ STAGE_WORDS = {
     "embed": "Understanding paragraphs",
     "layout": "Drawing the map",
     "write": "Saving",
+    "index": "Preparing nearest-paragraph search",
     "train": "Adapting the encoder to this map’s text",
     "check": "Comparing encoders on documents kept aside",
 }

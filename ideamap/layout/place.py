@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ideamap.layout.islands import weighted_vote
-from ideamap.layout.neighbors import cosine_knn, normalise_rows
+from ideamap.layout.neighbors import BASE_CHUNK_ROWS, cosine_knn, normalise_rows, unit_rows
 from ideamap.layout.types import SEA
 
 JITTER_SEED = 20240917
@@ -38,7 +38,9 @@ def place_new_points(
     m, n_old = new.shape[0], old_levels.shape[1]
     if m == 0 or n_old == 0 or new.shape[1] == 0:
         return np.full((m, 2), 0.5, dtype=np.float32), np.full((old_levels.shape[0], m), SEA, np.int32)
-    old = normalise_rows(old_vectors)
+    # A large map's vectors are used as they are when already unit length (no 1.5 GB copy);
+    # small maps normalise as they always did, so their placements stay bit for bit the same.
+    old = unit_rows(old_vectors) if n_old > BASE_CHUNK_ROWS else normalise_rows(old_vectors)
     coords = np.asarray(old_coords, dtype=np.float64)
     idx, sim = cosine_knn(new, old, max(1, min(k, n_old)))
     weights = np.maximum(sim.astype(np.float64), 1e-6)
@@ -63,10 +65,9 @@ def _ancestors(levels: np.ndarray) -> np.ndarray:
     finest = levels[-1]
     k = int(finest.max()) + 1 if (finest != SEA).any() else 0
     table = np.full((k, levels.shape[0]), SEA, dtype=np.int32)
-    for key in range(k):
-        first = np.flatnonzero(finest == key)
-        if first.size:
-            table[key] = levels[:, first[0]]
+    keys, first = np.unique(finest, return_index=True)  # each key's first paragraph
+    land = keys != SEA
+    table[keys[land]] = levels[:, first[land]].T
     return table
 
 

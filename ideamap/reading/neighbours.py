@@ -128,13 +128,7 @@ def neighbours_without_repetition(
 
 
 def _vector(index, paragraph_id: int) -> np.ndarray:
-    from ideamap.errors import NotFoundError
-
-    row = int(np.searchsorted(index.ids, paragraph_id))
-    if row >= len(index.ids) or index.ids[row] != paragraph_id:
-        raise NotFoundError(f"Paragraph {paragraph_id} has no vector (it is not on the map: a heading, "
-                            "a reference, or an unknown id).")
-    return index.vectors[row]
+    return index.vector_of(paragraph_id)  # raises NotFoundError for a paragraph off the map
 
 
 def _collapse(store, index, current, own_vector, found, near_copy):

@@ -42,53 +42,137 @@ def build_ivf(vectors: np.ndarray, nlist: int):
     return index
 
 
+# The fact under which a map version's index key is kept in the record of verified maps.
+INDEX_KEY_FACT = "neighbour_index"
+
+
 class NeighborIndex:
     def __init__(self, ids: np.ndarray, vectors: np.ndarray, *, exact: bool | None = None,
                  encoder: str = "", cache: bool = True, threshold: int | None = None):
         import faiss
 
         self.ids = np.asarray(ids, dtype=np.int64)
-        self._row = {int(pid): row for row, pid in enumerate(self.ids)}
-        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        dim = self.vectors.shape[1] if self.vectors.ndim == 2 and len(self.vectors) else 1
+        self._set_rows()
+        self._vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        dim = self._vectors.shape[1] if self._vectors.ndim == 2 and len(self._vectors) else 1
         limit = APPROX_THRESHOLD if threshold is None else threshold
         use_exact = exact if exact is not None else len(self.ids) <= limit
         self.from_cache = False
+        self.key = ""  # the cache key of an approximate index
         if use_exact or not len(self.ids):
             self.index = faiss.IndexFlatIP(dim)
             if len(self.ids):
-                self.index.add(self.vectors)
+                self.index.add(self._vectors)
         else:
             self.index = self._approximate(encoder, cache)
-            self.index.nprobe = NPROBE
+            self._approximate_ready()
         self.exact = use_exact
+
+    def _set_rows(self) -> None:
+        # Row of a paragraph id by binary search (ids come sorted from the map); a dict of 1M
+        # ids would cost ~0.5 s and ~100 MB at every open.
+        self._order = None if np.all(self.ids[1:] > self.ids[:-1]) else np.argsort(self.ids, kind="stable")
+        self._sorted_ids = self.ids if self._order is None else self.ids[self._order]
+
+    def _approximate_ready(self) -> None:
+        """An IVF index holds every vector itself: keep no second copy (1.5 GB at 1M), and
+        reconstruct a paragraph's vector from the index when a click needs it."""
+        self.index.nprobe = NPROBE
+        self.index.make_direct_map()
+        self._vectors = None
 
     def _approximate(self, encoder: str, cache: bool):
         from ideamap.search import index_cache
 
         nlist = ivf_lists(len(self.ids))
-        key = index_cache.index_key(self.ids, self.vectors, encoder, "ivfflat", {"nlist": nlist})
+        self.key = index_cache.index_key(self.ids, self._vectors, encoder, "ivfflat", {"nlist": nlist})
         if cache:
-            index = index_cache.load(key, ntotal=len(self.ids), dim=self.vectors.shape[1])
-            if index is not None:
+            found = index_cache.load(self.key, ntotal=len(self.ids), dim=self._vectors.shape[1])
+            if found is not None and np.array_equal(found[1], self.ids):
                 self.from_cache = True
-                return index
-        index = build_ivf(self.vectors, nlist)
+                return found[0]
+        index = build_ivf(self._vectors, nlist)
         if cache:
             try:
-                index_cache.save(key, index)
+                index_cache.save(self.key, index, self.ids)
             except OSError:
                 pass  # a read-only or full cache folder costs a rebuild next time, nothing else
         return index
 
     @classmethod
+    def _from_cached(cls, index, ids: np.ndarray, key: str) -> "NeighborIndex":
+        self = cls.__new__(cls)
+        self.ids, self.index, self.key = np.asarray(ids, dtype=np.int64), index, key
+        self.from_cache, self.exact = True, False
+        self._set_rows()
+        self._approximate_ready()
+        return self
+
+    @classmethod
     def from_store(cls, store, **kwargs) -> "NeighborIndex":
+        """The index of a map. A map version that passed the checks before and whose index
+        key was recorded then (see store/verified.py) loads its cached index without reading
+        or hashing a single vector; otherwise the vectors are read, and the key recorded."""
+        from ideamap.store import verified
+
+        recorded = cls._from_recorded_key(store, kwargs)
+        if recorded is not None:
+            return recorded
+        stamp = verified.version(store.path)
         ids, vectors = store.vectors()
         encoder = ",".join(sorted(store.vector_model_ids()))
-        return cls(ids, vectors, encoder=encoder, **kwargs)
+        index = cls(ids, vectors, encoder=encoder, **kwargs)
+        if index.key and verified.version(store.path) == stamp:
+            verified.add_fact(store.path, stamp, INDEX_KEY_FACT, {"key": index.key, "n": len(index)})
+        return index
+
+    @classmethod
+    def _from_recorded_key(cls, store, kwargs) -> "NeighborIndex | None":
+        from ideamap.search import index_cache
+        from ideamap.store import verified
+
+        if not kwargs.get("cache", True) or kwargs.get("exact"):
+            return None
+        stamp = verified.version(store.path)
+        fact = (verified.facts(store.path, stamp) or {}).get(INDEX_KEY_FACT)
+        limit = kwargs.get("threshold")
+        limit = APPROX_THRESHOLD if limit is None else limit
+        if not isinstance(fact, dict) or not isinstance(fact.get("n"), int) or fact["n"] <= limit:
+            return None
+        try:
+            found = index_cache.load(str(fact.get("key")), ntotal=fact["n"])
+        except ValueError:  # not a key we would write: ignore the record
+            return None
+        if found is None or verified.version(store.path) != stamp:
+            return None
+        return cls._from_cached(found[0], found[1], str(fact["key"]))
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def row_of(self, paragraph_id: int) -> int | None:
+        pos = int(np.searchsorted(self._sorted_ids, paragraph_id))
+        if pos >= len(self._sorted_ids) or self._sorted_ids[pos] != paragraph_id:
+            return None
+        return pos if self._order is None else int(self._order[pos])
+
+    def vector_of(self, paragraph_id: int) -> np.ndarray:
+        row = self.row_of(paragraph_id)
+        if row is None:
+            raise NotFoundError(
+                f"Paragraph {paragraph_id} has no vector (it is not on the map: a heading, a "
+                "reference, or an unknown id)."
+            )
+        if self._vectors is not None:
+            return self._vectors[row]
+        return self.index.reconstruct(row)
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """Every vector, in the order of ``ids`` (rebuilt from an approximate index on demand)."""
+        if self._vectors is None:
+            return self.index.reconstruct_n(0, self.index.ntotal)
+        return self._vectors
 
     def search_vectors(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(similarities, paragraph ids), each (n_queries, k'); k' ≤ k when the map is small."""
@@ -100,12 +184,7 @@ class NeighborIndex:
 
     def neighbors(self, paragraph_id: int, k: int = 10) -> list[Neighbor]:
         """The k paragraphs most similar to ``paragraph_id`` (itself excluded)."""
-        row = self._row.get(int(paragraph_id))
-        if row is None:
-            raise NotFoundError(
-                f"Paragraph {paragraph_id} has no vector (it is not on the map: a heading, a "
-                "reference, or an unknown id)."
-            )
-        sims, ids = self.search_vectors(self.vectors[row : row + 1], k + 1)
+        own = self.vector_of(int(paragraph_id))
+        sims, ids = self.search_vectors(own[None, :], k + 1)
         out = [Neighbor(int(i), float(s)) for s, i in zip(sims[0], ids[0]) if i >= 0 and i != paragraph_id]
         return out[:k]

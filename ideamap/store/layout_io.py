@@ -6,14 +6,21 @@ Kept apart from mapfile.py so each file stays about one thing. Callers hold the 
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import numpy as np
 from sqlite_utils import Database
 
 from ideamap.model import Island
+from ideamap.store.safety import MAX_COORD
+
+
+PACKED_NAMES = ("ids", "xy", "levels")
+MAX_PACKED_LEVELS = 64  # real maps have 1-4 levels
 
 
 def write_layout(db: Database, ids, coords, levels, islands, sea_hint, *, replace: bool) -> None:
+    drop_packed(db)
     ids = [int(i) for i in ids]
     coords = np.asarray(coords, dtype=np.float64)
     levels = np.asarray(levels, dtype=np.int64).reshape(-1, len(ids))
@@ -32,6 +39,48 @@ def write_layout(db: Database, ids, coords, levels, islands, sea_hint, *, replac
     )
     if islands is not None:
         write_islands(db, islands, row_ids=ids if replace else None)
+
+
+def drop_packed(db: Database) -> None:
+    """Forget the packed copy of the layout (see schema migration 3); a map of an older schema
+    opened for writing has been migrated, so the table is there."""
+    db.execute("DELETE FROM layout_arrays")
+
+
+def write_packed(db: Database, ids, coords, levels) -> None:
+    """The packed copy of a complete layout: every paragraph on the map, by ascending id."""
+    ids = np.asarray(ids, dtype=np.int64)
+    order = np.argsort(ids, kind="stable")
+    xy = np.asarray(coords, dtype=np.float32).reshape(-1, 2)[order]
+    keys = np.asarray(levels, dtype=np.int32).reshape(-1, len(ids))[:, order]
+    drop_packed(db)
+    db.conn.executemany(
+        "INSERT INTO layout_arrays (name, data) VALUES (?, ?)",
+        [("ids", ids[order].astype("<i8").tobytes()), ("xy", xy.astype("<f4").tobytes()),
+         ("levels", np.ascontiguousarray(keys).astype("<i4").tobytes())],
+    )
+
+
+def read_packed(db: Database) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(ids, (n, 2) coordinates, (n_levels, n) island keys) from the packed copy, or None when
+    there is none or it is not a sound one (then the tables are read, as they are the truth)."""
+    try:
+        rows = dict(db.execute("SELECT name, data FROM layout_arrays").fetchall())
+    except sqlite3.OperationalError:  # a map of an older schema, opened read-only
+        return None
+    if set(rows) != set(PACKED_NAMES) or not all(isinstance(v, bytes) for v in rows.values()):
+        return None
+    if len(rows["ids"]) % 8 or len(rows["xy"]) != len(rows["ids"]):  # 8 bytes a point in each
+        return None
+    ids = np.frombuffer(rows["ids"], dtype="<i8").astype(np.int64)
+    n = len(ids)
+    if n == 0 or len(rows["levels"]) % (4 * n) or not 1 <= len(rows["levels"]) // (4 * n) <= MAX_PACKED_LEVELS:
+        return None
+    xy = np.frombuffer(rows["xy"], dtype="<f4").astype(np.float32).reshape(n, 2)
+    levels = np.frombuffer(rows["levels"], dtype="<i4").astype(np.int32).reshape(-1, n)
+    if np.any(ids[1:] <= ids[:-1]) or not np.isfinite(xy).all() or np.abs(xy).max() > MAX_COORD or levels.min() < -1:
+        return None
+    return ids, xy, levels
 
 
 def grow_islands(db: Database, levels) -> None:

@@ -55,14 +55,7 @@ class MapScene:
     @classmethod
     def from_store(cls, store) -> "MapScene":
         """Read a map through ``MapStore`` (coordinates, memberships, islands only)."""
-        ids, xy = store.coords()
-        m_ids, m_levels = store.memberships()
-        levels = np.full((max(1, m_levels.shape[0]), len(ids)), -1, dtype=np.int32)
-        if len(m_ids):
-            # Memberships may miss paragraphs (e.g. placed but not yet clustered): align by id.
-            pos = np.searchsorted(ids, m_ids)
-            ok = (pos < len(ids)) & (ids[np.minimum(pos, len(ids) - 1)] == m_ids)
-            levels[:, pos[ok]] = m_levels[:, ok]
+        ids, xy, levels = store.whole_layout()  # the packed copy when there is one (fast)
         return cls(ids, xy, levels, store.islands())
 
     @classmethod

@@ -55,14 +55,14 @@ class ProgressState:
 
     def fraction(self) -> float | None:
         """Share of the reading/embedding done, or None while a stage has no measure (layout)."""
-        if self.stage == "layout" or not self.files_total:
+        if self.stage in ("layout", "index") or not self.files_total:
             return None
         return min(1.0, self.files_done / self.files_total)
 
     def eta_seconds(self, now: float | None = None) -> float | None:
         now = time.monotonic() if now is None else now
         timed = self.files_done - self.first_file_count  # files read since the clock started
-        if self.stage == "layout" or self.first_file_at is None or timed < 1:
+        if self.stage in ("layout", "index") or self.first_file_at is None or timed < 1:
             return None  # one file says too little about the rest
         remaining = self.files_total - self.files_done
         return (now - self.first_file_at) / timed * remaining
