@@ -120,8 +120,9 @@ def landmark_sample(sample: int | None):
 
 
 def full_layout(store, run_id: int, sample: int | None, mark, stages: dict) -> dict:
-    """pipeline._full_layout on the map, with RSS stage marks from its progress messages and
-    around its save_layout (the layout writes)."""
+    """pipeline._full_layout on the map (layout, layout writes and, for a map above the
+    approximate-search threshold, the neighbour index into the cache), with RSS stage marks
+    from its progress messages and around its save_layout (the layout writes)."""
     from ideamap import pipeline
 
     def progress(stage: str, done: int, total: int, detail: str = "") -> None:
@@ -148,6 +149,7 @@ def full_layout(store, run_id: int, sample: int | None, mark, stages: dict) -> d
     params = json.loads(store.meta("layout_params") or "{}")
     return {"layout_s": round(report.stage_seconds["layout"], 2),
             "layout_writes_s": round(report.stage_seconds["write"], 2),
+            "index_s": round(report.stage_seconds.get("index", 0.0), 2), "index_fact": report.index_fact,
             "stage_s": {k.split(".", 1)[1]: round(v, 2) for k, v in report.stage_seconds.items() if "." in k},
             "laid_out": report.laid_out,
             "projection": {k: v for k, v in params.get("projection", {}).items() if k != "versions"},
@@ -167,8 +169,9 @@ def noisy_copies(base: np.ndarray, texts: list[str], k: int, noise: float, seed:
 
 ADD_HOW = ("new documents written with their vectors given, as pipeline._flush writes them once the "
            "embedder returns (no file reading, no embedding), then pipeline._update_layout, which "
-           "pipeline.add runs after ingesting: _place_new places them and relabels the islands; "
-           "timed from MapStore.open to the end")
+           "pipeline.add runs after ingesting: _place_new places them, keeps or re-reads the names and "
+           "grows the map's neighbour index by them; timed from MapStore.open to the index key "
+           "recorded for the new version")
 
 
 def add(path: Path, base: np.ndarray, texts: list[str], k: int, noise: float, mark, *, tags: bool = True) -> dict:
@@ -180,15 +183,20 @@ def add(path: Path, base: np.ndarray, texts: list[str], k: int, noise: float, ma
     with MapStore.open(path, readonly=True) as store:
         old_ids, old_xy = store.coords()
     vecs, new_texts = noisy_copies(base, texts, k, noise, seed=12345, first_row=len(old_ids), tags=tags)
+    from ideamap.search.index import INDEX_KEY_FACT
+    from ideamap.store import verified
+
     mark("add")
     t0 = time.perf_counter()
     with MapStore.open(path) as store:
+        prior = (verified.facts(path) or {}).get(INDEX_KEY_FACT)  # as pipeline.add does
         run_id = store.start_run("add", {"bench": "bench_scale"}, model_id=MODEL_ID)
         n = write_documents(store, documents([(vecs, new_texts)]), run_id, "add")
         writes = time.perf_counter() - t0
         report = pipeline.BuildReport(map_path=str(path))
-        pipeline._update_layout(store, pipeline.BuildOptions(), report, pipeline._noop_progress)
+        pipeline._update_layout(store, pipeline.BuildOptions(), report, pipeline._noop_progress, prior)
         store.finish_run(run_id, extra={"stage_seconds": report.stage_seconds, "laid_out": report.laid_out})
+    recorded = pipeline._record_index(path, report)
     seconds = time.perf_counter() - t0
     with MapStore.open(path, readonly=True) as store:
         ids, xy = store.coords()
@@ -197,6 +205,8 @@ def add(path: Path, base: np.ndarray, texts: list[str], k: int, noise: float, ma
     move = float(np.abs(xy[pos] - old_xy).max()) if kept and len(old_ids) else float("nan")
     return {"add_s": round(seconds, 2), "paragraphs": n, "writes_s": round(writes, 2),
             "place_and_relabel_s": round(report.stage_seconds.get("layout", 0.0), 2),
+            "index_grow_s": round(report.stage_seconds.get("index", 0.0), 2), "index_grown": bool(report.index_fact),
+            "index_key_recorded": recorded,
             "laid_out": report.laid_out, "all_old_points_kept": kept, "max_move_existing": move,
             "how": ADD_HOW}
 

@@ -127,10 +127,12 @@ STAGES = {"Projecting": "projection", "Finding islands": "clustering", "Labellin
 
 
 NOTES = {
-    "build_excluding_embedding_s": "writes + layout + layout writes + index build (first open, with cache write)",
+    "build_excluding_embedding_s": "writes + layout + layout writes + index build (the pipeline's index "
+                                   "stage, with the cache write)",
     "peak_rss_mb": "this process's ru_maxrss after the index build (before reopen, app open and add)",
     "reopen": "a fresh process: MapStore.open(readonly) + NeighborIndex.from_store, as the app's "
-              "_build_index; the OS page cache still holds the map file just written",
+              "_build_index, the first open after the build; the OS page cache still holds the map "
+              "file and the index just written",
     "click_p95_ms": "NeighborIndex.neighbors(pid, 10), what MapSession.neighbors asks; the panel's "
                     "copy-collapsing (reading.neighbours_without_repetition) is not included",
     "recall_at_10": "against exact inner-product search over all vectors (numpy, chunked), "
@@ -163,13 +165,18 @@ def full_build(n: int, base: np.ndarray, texts: list[str], *, noise: float = 0.0
             layout = sb.full_layout(store, run_id, sample, rss.mark, STAGES)
         finally:
             store.close()
-        rss.mark("index")
-        index = si.first_open(path)
+        # As pipeline.build does once the map is closed: write down this version's index key.
+        from ideamap import pipeline
+
+        recorded = pipeline._record_index(path, pipeline.BuildReport(map_path=str(path), index_fact=layout["index_fact"]))
+        index = si.built_index(n, layout["index_s"], recorded)
         build_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         rss.mark("after build")
         reopen = si.reopen(path, queries, threshold)
         app_open = sb.app_open(path) if app else None
         added = sb.add(path, base, texts, add, noise, rss.mark, tags=tags) if add else None
+        if added:  # the next open after the add: the grown index, found by its recorded key
+            added["reopen_after"] = si.reopen(path, min(queries, 50), threshold)
         map_mb = path.stat().st_size / 2**20
     finally:
         _restore_env("IDEAMAP_CACHE_DIR", saved[0])
@@ -177,6 +184,7 @@ def full_build(n: int, base: np.ndarray, texts: list[str], *, noise: float = 0.0
         if not keep:
             shutil.rmtree(work, ignore_errors=True)
     build_s = writes["writes_s"] + layout["layout_s"] + layout["layout_writes_s"] + index["build_s"]
+    layout.pop("index_fact", None)
     return {
         "n": n, "layout_s": layout["layout_s"], "build_excluding_embedding_s": round(build_s, 2),
         "peak_rss_mb": round(build_peak, 1),

@@ -120,21 +120,27 @@ def add(map_path: Path, paths: Iterable[Path], *, options: BuildOptions | None =
         progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> BuildReport:
     """Read new or changed files into an existing map and place their paragraphs without moving
     the points already there."""
+    from ideamap.search.index import INDEX_KEY_FACT
+    from ideamap.store import verified
+
     with MapStore.open(map_path) as store:
         options = _with_map_encoder(store, options or BuildOptions())
-        report = _ingest_and_layout(store, paths, "add", options, progress, cancel)
+        # The index recorded for the map as it is now: an add to a large map grows it.
+        prior = (verified.facts(Path(map_path)) or {}).get(INDEX_KEY_FACT)
+        report = _ingest_and_layout(store, paths, "add", options, progress, cancel, prior_index=prior)
     _record_index(Path(map_path), report)
     return report
 
 
-def _record_index(map_path: Path, report: BuildReport) -> None:
+def _record_index(map_path: Path, report: BuildReport) -> bool:
     """Write down, for the version of the map this build left, the key of the neighbour index
     it built: the app's next open then loads that index without reading a vector."""
     from ideamap.search.index import INDEX_KEY_FACT
     from ideamap.store import verified
 
     if report.index_fact and not report.cancelled:
-        verified.remember_written(map_path, {INDEX_KEY_FACT: report.index_fact})
+        return verified.remember_written(map_path, {INDEX_KEY_FACT: report.index_fact})
+    return False
 
 
 def _with_map_encoder(store: MapStore, options: BuildOptions) -> BuildOptions:
@@ -161,7 +167,8 @@ def rebuild(map_path: Path, *, options: BuildOptions | None = None,
 
 
 def _ingest_and_layout(store: MapStore, paths, kind: str, options: BuildOptions,
-                       progress: ProgressFn | None, cancel: CancelFn | None) -> BuildReport:
+                       progress: ProgressFn | None, cancel: CancelFn | None, *,
+                       prior_index: dict | None = None) -> BuildReport:
     from ideamap.ingest import discover_files
 
     progress = progress or _noop_progress
@@ -185,7 +192,7 @@ def _ingest_and_layout(store: MapStore, paths, kind: str, options: BuildOptions,
     if store.count_paragraphs() == 0 and kind == "build":
         store.finish_run(run_id, status="done", extra={"note": "no readable text"})
         return report
-    _update_layout(store, options, report, progress)
+    _update_layout(store, options, report, progress, prior_index)
     store.finish_run(run_id, extra={"stage_seconds": report.stage_seconds, "laid_out": report.laid_out,
                                     "encoder": report.encoder})
     return report
@@ -331,7 +338,7 @@ def _flush(store: MapStore, pending, embedder: _Embedder, run_id: int, report: B
 
 
 def _update_layout(store: MapStore, options: BuildOptions, report: BuildReport,
-                   progress: ProgressFn) -> None:
+                   progress: ProgressFn, prior_index: dict | None = None) -> None:
     """Full layout when the map has none (or too little to place against); otherwise place
     only the paragraphs without coordinates, leaving every existing point where it is."""
     vec_ids = store.vector_ids()
@@ -346,7 +353,7 @@ def _update_layout(store: MapStore, options: BuildOptions, report: BuildReport,
     if len(placed_ids) < MIN_POINTS_TO_PLACE:
         _full_layout(store, options, report, progress)
     else:
-        _place_new(store, unplaced, report, progress)
+        _place_new(store, unplaced, report, progress, prior_index)
 
 
 def _documents_of(store: MapStore, ids) -> list[int]:
@@ -393,7 +400,32 @@ def _build_index(store: MapStore, ids: np.ndarray, vectors: np.ndarray, report: 
     progress("index", 1, 1, "done")
 
 
-def _place_new(store: MapStore, new_ids: np.ndarray, report: BuildReport, progress: ProgressFn) -> None:
+def _place_new(store: MapStore, new_ids: np.ndarray, report: BuildReport, progress: ProgressFn,
+               prior_index: dict | None = None) -> None:
+    ids, vectors = _place_and_name(store, new_ids, report, progress)
+    if prior_index:
+        _grow_index(store, ids, vectors, prior_index, report, progress)
+
+
+def _grow_index(store: MapStore, ids: np.ndarray, vectors: np.ndarray, prior: dict, report: BuildReport,
+                progress: ProgressFn) -> None:
+    """The map's neighbour index, grown by the paragraphs just placed (see search.grow_index),
+    so the next open of a large map finds it ready instead of building it for minutes."""
+    from ideamap.search.index import APPROX_THRESHOLD, grow_index
+
+    if int(prior.get("n", 0)) <= APPROX_THRESHOLD:
+        return
+    progress("index", 0, 1, "adding the new paragraphs to the neighbour index")
+    with report.time("index"):
+        fact = grow_index(prior, ids, vectors, ",".join(sorted(store.vector_model_ids())))
+    if fact:
+        report.index_fact = fact
+    progress("index", 1, 1, "done" if fact else "left for the next open to build")
+
+
+def _place_and_name(store: MapStore, new_ids: np.ndarray, report: BuildReport,
+                    progress: ProgressFn) -> tuple[np.ndarray, np.ndarray]:
+    """Place the new paragraphs and keep or re-read the names; returns the map's (ids, vectors)."""
     from ideamap.layout import place_new_points, relabel_islands
 
     progress("layout", 0, 1, f"placing {len(new_ids)} new paragraphs")
@@ -409,7 +441,7 @@ def _place_new(store: MapStore, new_ids: np.ndarray, report: BuildReport, progre
             store.place_keeping_names(new_ids, coords, levels, complete=complete)
             report.laid_out = "placed"
             progress("layout", 1, 1, "done")
-            return
+            return all_ids, all_vecs
         store.save_layout(new_ids, coords, levels, None, None, replace=False, complete=complete)
         ids, xy, lv = complete
         rows = np.searchsorted(all_ids, ids)
@@ -418,6 +450,7 @@ def _place_new(store: MapStore, new_ids: np.ndarray, report: BuildReport, progre
         store.set_meta(NAMES_READ_AT, str(len(ids)))
     report.laid_out = "placed"
     progress("layout", 1, 1, "done")
+    return all_ids, all_vecs
 
 
 def _merged(old_ids, old_xy, old_levels, new_ids, new_xy, new_levels):

@@ -44,6 +44,42 @@ def build_ivf(vectors: np.ndarray, nlist: int):
 
 # The fact under which a map version's index key is kept in the record of verified maps.
 INDEX_KEY_FACT = "neighbour_index"
+# An index grown by adds beyond this share of the size it was trained at is built afresh: its
+# lists were cut for the old map, and they fill unevenly as it grows.
+GROW_LIMIT = 0.2
+COMPARE_ROWS = 65_536  # old vectors compared with the index's own, a slice at a time
+
+
+def grow_index(prior: dict, ids: np.ndarray, vectors: np.ndarray, encoder: str) -> dict | None:
+    """After an add to a large map: the cached index of the map as it was (``prior``, the fact
+    recorded for that version: key and size) with the new rows appended, saved under the key
+    of the new content; its fact, or None when it cannot be grown (no such index, paragraphs
+    removed or changed, grown too far since it was trained), so the next open builds one.
+    Building afresh costs ~2 min at 1M paragraphs; this, a load, a comparison and a save."""
+    from ideamap.search import index_cache
+
+    try:
+        found = index_cache.load(str(prior.get("key")), ntotal=int(prior.get("n", -1)))
+    except (ValueError, TypeError):
+        return None
+    if found is None:
+        return None
+    index, old_ids = found
+    n_old, trained_at = len(old_ids), int(prior.get("trained_n", len(old_ids)))
+    if n_old > len(ids) or not np.array_equal(ids[:n_old], old_ids) or len(ids) > (1 + GROW_LIMIT) * trained_at:
+        return None
+    index.make_direct_map()
+    for first in range(0, n_old, COMPARE_ROWS):  # the old rows must be these very vectors
+        stop = min(n_old, first + COMPARE_ROWS)
+        if not np.array_equal(index.reconstruct_n(first, stop - first), vectors[first:stop]):
+            return None
+    index.add(np.ascontiguousarray(vectors[n_old:], dtype=np.float32))
+    key = index_cache.index_key(ids, vectors, encoder, "ivfflat", {"nlist": int(index.nlist)})
+    try:
+        index_cache.save(key, index, ids)
+    except OSError:
+        return None
+    return {"key": key, "n": len(ids), "trained_n": trained_at}
 
 
 class NeighborIndex:
@@ -58,6 +94,7 @@ class NeighborIndex:
         limit = APPROX_THRESHOLD if threshold is None else threshold
         use_exact = exact if exact is not None else len(self.ids) <= limit
         self.from_cache = False
+        self.from_record = False  # found by the key recorded for this map version (no vector read)
         self.key = ""  # the cache key of an approximate index
         if use_exact or not len(self.ids):
             self.index = faiss.IndexFlatIP(dim)
@@ -103,7 +140,7 @@ class NeighborIndex:
     def _from_cached(cls, index, ids: np.ndarray, key: str) -> "NeighborIndex":
         self = cls.__new__(cls)
         self.ids, self.index, self.key = np.asarray(ids, dtype=np.int64), index, key
-        self.from_cache, self.exact = True, False
+        self.from_cache, self.from_record, self.exact = True, True, False
         self._set_rows()
         self._approximate_ready()
         return self
