@@ -4,6 +4,7 @@ overview of the default window, names never overlap, and the app opens with all 
 from __future__ import annotations
 
 from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -128,8 +129,6 @@ def _wide_map(path):
 
 
 def _island(level, key, parent, label):
-    from types import SimpleNamespace
-
     return SimpleNamespace(level=level, key=key, parent_key=parent, label=label, terms=[label.lower()],
                            exemplars=[], size=0, x=0.0, y=0.0)
 
@@ -164,3 +163,19 @@ def _assert_all_in_view(canvas):
     lo, hi = screen.min(axis=0), screen.max(axis=0)
     assert lo.min() >= 0 and hi[0] <= canvas.width() and hi[1] <= canvas.height(), (lo, hi, canvas.size())
     assert max((hi[0] - lo[0]) / canvas.width(), (hi[1] - lo[1]) / canvas.height()) > 0.7
+
+
+def test_zoomed_in_each_sizeable_region_on_screen_keeps_a_name():
+    scene = _named_scene(2, 12)
+    camera = Camera(width=1280, height=800)
+    camera.fit(map_extent(scene), margin=0.04)
+    camera.zoom *= 2.5  # islands now: the level below the regions
+    labels = place_labels(scene, camera, _measure)
+    assert {lab.level for lab in labels if not lab.context} == {1}
+    named = {_region_of(scene, lab) for lab in labels}
+    share = np.bincount(scene.levels[0][scene.levels[0] >= 0]) / len(scene)
+    for island in scene.islands[1]:
+        (sx, sy), = camera.world_to_screen([[island.x, island.y]])
+        region = _region_of(scene, SimpleNamespace(level=1, key=island.key))
+        if share[region] >= REGION_SHARE and 150 < sx < 1130 and 60 < sy < 740:
+            assert region in named, f"region {region} has an island on screen but no name"

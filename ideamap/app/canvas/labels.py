@@ -190,14 +190,15 @@ def _region_of_islands(scene, level) -> np.ndarray:
         out = np.full(len(islands), -1, np.int64)
         if not both.any():
             return out
-        pairs = np.unique(np.stack([keys[both], regions[both]]), axis=1, return_counts=True)
-        (k, r), n = pairs
-        order = np.lexsort((-n, k))  # per island key, the most shared region first
-        k, r = k[order], r[order]
-        first = np.concatenate([[True], k[1:] != k[:-1]])
-        best = dict(zip(k[first].tolist(), r[first].tolist()))
+        k, r = keys[both].astype(np.int64), regions[both].astype(np.int64)
+        n_regions = int(r.max()) + 1
+        # One pass over the paragraphs: (island, region) pair counts, then each island's top.
+        pairs = np.bincount(k * n_regions + r).astype(np.int64)
+        pairs = np.pad(pairs, (0, (-len(pairs)) % n_regions)).reshape(-1, n_regions)
+        best = np.where(pairs.max(axis=1) > 0, pairs.argmax(axis=1), -1)
         for i, island in enumerate(islands):
-            out[i] = best.get(int(island.key), -1)
+            if 0 <= island.key < len(best):
+                out[i] = best[island.key]
         return out
 
     return scene.memo(("region_of_islands", level), build)
