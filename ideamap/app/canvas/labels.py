@@ -208,6 +208,8 @@ def _first_fit(scene, camera, measure, island, font: int, placed: _Placed) -> Pl
     """The island's label at the first spot and font where it overlaps nothing placed."""
     text = shorten(island.label or f"Island {island.key}")
     spots = camera.world_to_screen(_label_spots(scene, island))
+    spots = spots[(spots[:, 0] >= 0) & (spots[:, 0] <= camera.width)
+                  & (spots[:, 1] >= 0) & (spots[:, 1] <= camera.height)]  # a name sits on its spot
     for step in FALLBACK_FONT_STEPS:
         size = max(MIN_FONT_PX, font - step)
         box = measure(text, size)
