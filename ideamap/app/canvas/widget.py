@@ -378,8 +378,9 @@ class MapCanvas(CanvasEvents, AreaSelect, QWidget):
     def resizeEvent(self, event) -> None:
         self.camera.set_viewport(self.width(), self.height())
         if self._fitted:
-            # A fit made for the old size would cut a wide map off on a narrower canvas.
-            self.fit_all(animate=False)
+            # A fit made for the old size would cut a wide map off on a narrower canvas. A fit
+            # still flying (the map just opened) flies on to the new target instead of jumping.
+            self.fit_all(animate=self.is_animating())
         if self._minimap is not None:
             self._minimap.place()
         self.cameraChanged.emit()
