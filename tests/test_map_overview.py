@@ -56,14 +56,21 @@ def test_land_at_the_edge_reaches_past_the_points_and_fades_inside_the_field():
     assert not land[:, :3].any() and not land[:, -3:].any() and not land[:3].any() and not land[-3:].any()
 
 
-def test_fit_all_frames_the_coast_not_only_the_points():
-    scene = _edge_scene()
+@pytest.mark.parametrize("make", [_edge_scene, lambda: MapScene.synthetic(5000, seed=1, sea_share=0.0)])
+def test_fit_all_frames_the_coast_not_only_the_points(make):
+    scene = make()
     x0, y0, x1, y1 = map_extent(scene)
     px0, py0, px1, py1 = scene.bounds()
     assert x0 < px0 and x1 > px1 and y0 <= py0 and y1 >= py1
     lf = land_fields(scene)
-    cols = np.nonzero((lf.log_density[0] > lf.coast).any(axis=0))[0]
-    assert x0 <= cols.min() / lf.log_density[0].shape[1]
+    land = lf.log_density[0] > lf.coast
+    cells = land.shape[0]
+    cols, rows = np.nonzero(land.any(axis=0))[0], np.nonzero(land.any(axis=1))[0]
+    # Every land cell of the full field lies inside the extent (estimated on a coarse grid).
+    assert x0 <= cols.min() / cells and x1 >= (cols.max() + 1) / cells
+    assert y0 <= rows.min() / cells and y1 >= (rows.max() + 1) / cells
+    # ... and the extent is not padded wildly beyond it (at most a few coarse cells).
+    assert cols.min() / cells - x0 < 0.03 and x1 - (cols.max() + 1) / cells < 0.03
 
 
 def _measure(text, font_px):
