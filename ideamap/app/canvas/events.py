@@ -51,6 +51,7 @@ class CanvasEvents:
             if self._dragging:
                 d = pos - self._last
                 self.camera.pan(d.x(), d.y())
+                self._fitted = False
                 self._set_camera(self.camera.cx, self.camera.cy, self.camera.zoom)
             self._last = pos
             return

@@ -21,6 +21,7 @@ PYRAMID_LEVELS = 4
 TRUNCATE = 4.0  # gaussian kernels stop at this many sigmas
 MIN_SIGMA_CELLS = 2.0
 COAST_FRACTION = 0.5  # the coast is where density falls to this share of a lone point's peak
+EXTENT_GRID = 128  # cells a side of the coarse field that frames the whole map (fit all)
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,15 @@ class LandFields:
 
 def land_fields(scene) -> LandFields:
     return scene.memo("land_fields", lambda: _build_land(scene))
+
+
+def map_extent(scene) -> tuple[float, float, float, float]:
+    """The world rectangle (x0, y0, x1, y1) of all the map draws: every point and the land
+    around them out to its coastline, which lies up to a few blur widths beyond the outermost
+    points. "Fit all" frames this, so no coast is cut by the window. Estimated from a coarse
+    field and rounded outwards by a coarse cell, so it does not wait for the full fields
+    (built off the window's thread)."""
+    return scene.memo("map_extent", lambda: _extent(scene))
 
 
 def mean_color_field(scene, color_key, point_land_rgb_fn, level: int) -> tuple[np.ndarray, ...]:
@@ -64,6 +74,24 @@ def kept_share_field(scene, token: int, keep: np.ndarray) -> tuple[np.ndarray, .
 
 
 # -- building ------------------------------------------------------------------------------------
+def _extent(scene) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = scene.bounds()
+    land_xy = scene.xy[scene.land]
+    if len(land_xy) == 0:
+        return x0, y0, x1, y1
+    sigma = _bandwidth(scene)
+    ratio = GRID // EXTENT_GRID
+    # The same blurred density as the land field's, per finest cell, on coarse cells.
+    coarse = blur(counts(land_xy, grid=EXTENT_GRID), sigma / ratio) / ratio**2
+    land = coarse > COAST_FRACTION / (2 * math.pi * sigma**2)
+    if not land.any():
+        return x0, y0, x1, y1
+    cols, rows = np.nonzero(land.any(axis=0))[0], np.nonzero(land.any(axis=1))[0]
+    cell = 1.0 / EXTENT_GRID
+    return (min(x0, (cols[0] - 1) * cell), min(y0, (rows[0] - 1) * cell),
+            max(x1, (cols[-1] + 2) * cell), max(y1, (rows[-1] + 2) * cell))
+
+
 def _build_land(scene) -> LandFields:
     sigma = _bandwidth(scene)
     land = blur(counts(scene.xy[scene.land]), sigma)
@@ -118,6 +146,10 @@ def _build_color(scene, rgb: np.ndarray, sigma: float) -> tuple[np.ndarray, ...]
 
 
 def _bandwidth(scene) -> float:
+    return scene.memo("bandwidth", lambda: _measure_bandwidth(scene))
+
+
+def _measure_bandwidth(scene) -> float:
     """Blur width in cells. At least ~4 px when the whole map fills a screen, so land reads
     as soft masses rather than froth; wider for small maps, about 1.5x the distance to the
     5th neighbour, so a few hundred points still make continuous islands. The distance

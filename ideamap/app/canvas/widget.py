@@ -20,12 +20,14 @@ from ideamap.app.canvas import area_paint, painting
 from ideamap.app.canvas.area_select import AreaSelect
 from ideamap.app.canvas.camera import AnchoredZoom, Camera, Flight, clamp_zoom
 from ideamap.app.canvas.events import CanvasEvents
+from ideamap.app.canvas.fields import map_extent
 from ideamap.app.canvas.labels import PlacedLabel, label_at, place_labels
 from ideamap.app.canvas.tile_loader import TileLoader
 from ideamap.app.canvas.tiles import TileStyle, dots_visible, tile_scale
 
 
 FLY_MS = 250
+FIT_MARGIN = 0.04  # share of the view left around the whole map (its coast included) by fit all
 HIT_PX = 7  # how near (logical px) a click must be to a dot
 
 
@@ -63,6 +65,7 @@ class MapCanvas(CanvasEvents, AreaSelect, QWidget):
         self._anim.finished.connect(self.update)  # one smooth frame once the camera stops
         self._path: Callable[[float], tuple[float, float, float]] | None = None
         self._zoom_target: float | None = None
+        self._fitted = False  # the view is fit all's, untouched by the user since
         self._press: QPointF | None = None
         self._last: QPointF | None = None
         self._dragging = False
@@ -199,12 +202,17 @@ class MapCanvas(CanvasEvents, AreaSelect, QWidget):
 
     # -- camera ---------------------------------------------------------------------------------
     def fit_all(self, animate: bool = True) -> None:
+        """Show the whole map, coasts included. The view stays fitted (refitted when the canvas
+        is resized, e.g. once the window lays it out, or a panel opens) until the user moves."""
         target = self.camera.copy()
-        target.fit(self.scene.bounds() if self.scene is not None and len(self.scene) else (0, 0, 1, 1))
+        target.fit(map_extent(self.scene) if self.scene is not None and len(self.scene) else (0, 0, 1, 1),
+                   margin=FIT_MARGIN)
         if animate:
             self.fly_to(target.cx, target.cy, target.zoom)
         else:
+            self._anim.stop()
             self._set_camera(target.cx, target.cy, target.zoom)
+        self._fitted = True
 
     def zoom_in(self) -> None:
         self.zoom_at(QPointF(self.width() / 2, self.height() / 2), 2.0)
@@ -255,6 +263,7 @@ class MapCanvas(CanvasEvents, AreaSelect, QWidget):
     def center_on(self, x: float, y: float, zoom: float | None = None) -> None:
         """Move the camera at once (no animation), e.g. while dragging on the minimap."""
         self._anim.stop()
+        self._fitted = False
         self._set_camera(float(x), float(y), zoom or self.camera.zoom)
 
     def fly_to_paragraph(self, paragraph_id: int, zoom: float | None = None) -> None:
@@ -268,6 +277,7 @@ class MapCanvas(CanvasEvents, AreaSelect, QWidget):
 
     def _animate(self, path, duration: int, easing) -> None:
         self._anim.stop()
+        self._fitted = False  # every move but fit all's own leaves the fitted overview
         if duration <= 0:
             self._set_camera(*path(1.0))
             return
@@ -367,6 +377,10 @@ class MapCanvas(CanvasEvents, AreaSelect, QWidget):
 
     def resizeEvent(self, event) -> None:
         self.camera.set_viewport(self.width(), self.height())
+        if self._fitted:
+            # A fit made for the old size would cut a wide map off on a narrower canvas. A fit
+            # still flying (the map just opened) flies on to the new target instead of jumping.
+            self.fit_all(animate=self.is_animating())
         if self._minimap is not None:
             self._minimap.place()
         self.cameraChanged.emit()
