@@ -204,3 +204,23 @@ def test_show_digest_of_any_set_and_a_pick_opens_on_the_map(opened, qtbot):
 
     w.digest_panel.view.anchorClicked.emit(QUrl(f"paragraph:{picks[0].id}"))
     assert w.nav.current_pid == picks[0].id and w.canvas.selected == picks[0].id
+
+
+def test_preparing_the_flags_never_drops_a_digest_in_flight(qtbot):
+    """The index becoming ready starts the boilerplate pass on the digest lane; a digest asked
+    for just before must still arrive (a newer request on a lane drops the older's result)."""
+    import time
+
+    from ideamap.app.jobs.reading_tasks import ReadingTasks
+
+    tasks = ReadingTasks()
+    got = []
+
+    def slow_digest(lane):
+        time.sleep(0.3)
+        return "digest"
+
+    tasks.digest_lane.request(slow_digest, got.append, None)
+    tasks.prepare(object())  # a session it must not touch while a digest runs
+    qtbot.waitUntil(lambda: got == ["digest"], timeout=10_000)
+    qtbot.waitUntil(lambda: not tasks.busy(), timeout=10_000)

@@ -104,7 +104,11 @@ class ReadingTasks(QObject):
 
     def prepare(self, session) -> None:
         """Once the index is built: find the boilerplate ahead of the first neighbour list
-        (a kNN pass over the whole map, seconds on a large one), on the digest lane."""
+        (a kNN pass over the whole map, seconds on a large one), on the digest lane. Not while
+        that lane is busy: a request would overtake the digest asked for (its result would be
+        dropped, the panel left waiting), and the digest computes the flags itself anyway."""
+        if self.digest_lane.busy():
+            return
         self.digest_lane.request(lambda lane: self.boilerplate(session, lane.store(session.path)), None, None)
 
     def neighbours(self, session, pid: int, k: int, *, other_documents_only: bool, boilerplate_rank: str,
