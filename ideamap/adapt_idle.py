@@ -5,9 +5,10 @@ Each slice resumes the map's checkpoint (ideamap/embed/checkpoint.py), trains, a
 checkpoint again, also when cancelled, so minutes from many slices and sittings accumulate.
 Training alone never touches the map. Only when the accumulated training has grown by
 ``check_every_minutes`` since the last check is the encoder saved and held-out checked, as
-`ideamap adapt` does; if the check says it is better, the map is re-embedded, laid out and
-written in one transaction (ideamap/adapt_map.py). An encoder the check rejected is removed
-again: nobody asked for it, and the checkpoint keeps the training for the next check.
+`ideamap adapt` does but stricter: only when some figure got better and none worse (not merely
+as good) is the map re-embedded, laid out and written in one transaction (ideamap/adapt_map.py).
+An encoder the check rejected is removed again: nobody asked for it, and the checkpoint keeps
+the training for the next check.
 
 When the last check was is kept in a small JSON beside the checkpoint (``idle.json``), so a
 slice that was cancelled during its check is checked again by the next one.
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 # adapt_map's own steps, so a slice reads, splits, checks and writes exactly as `ideamap adapt`.
@@ -81,7 +82,7 @@ def adapt_slice(map_path, *, minutes: float, check_every_minutes: float = CHECK_
     from ideamap.embed.encoder import model_path
 
     map_path = Path(map_path)
-    options = options or AdaptOptions()
+    options = replace(options or AdaptOptions(), require_gain=True, keep_rejected=False)
     progress, cancel = progress or _noop_progress, cancel or (lambda: False)
     corpus = _read_corpus(map_path)
     train_rows, check_rows = split_by_document(corpus.doc_ids, options.held_out_share, options.seed)

@@ -47,3 +47,14 @@ def test_a_slice_trains_from_the_checkpoint_and_checks_only_when_due(wordy):
     else:
         assert snapshot(wordy) == before and model_ids == ["test-model"]
         assert on_disk == []  # the rejected encoder is removed; the checkpoint keeps the training
+
+
+def test_idle_switches_only_for_a_gain_not_for_a_tie():
+    from ideamap.adapt_map import verdict
+
+    tie = {"baseline_document_agreement": 0.5, "adapted_document_agreement": 0.5,
+           "baseline_split_half_mrr": 0.75, "adapted_split_half_mrr": 0.75}
+    assert verdict(tie)[0] and not verdict(tie, require_gain=True)[0]
+    gain = dict(tie, adapted_split_half_mrr=0.8)
+    assert verdict(gain, require_gain=True)[0]
+    assert not verdict(dict(gain, adapted_document_agreement=0.4), require_gain=True)[0]
