@@ -154,6 +154,15 @@ def test_turning_it_off_stops_the_slice(opened, qtbot):
     assert not flow._timer.isActive() and opened.idle_label.text() == ""
 
 
+def test_opening_a_map_starts_the_wait_without_any_input(window, tmp_path, qtbot):
+    flow = _turn_on(window, idle_short_job)
+    qtbot.waitUntil(lambda: not flow._timer.isActive(), timeout=5000)  # fired with no map open
+    assert flow.slices_started == 0
+    window.open_map(make_small_map(tmp_path / "small.ideamap"))  # e.g. from the command line
+    _ended(flow, qtbot)
+    flow.set_enabled(False)
+
+
 def test_a_finished_slice_is_followed_by_the_next_while_still_idle(opened, qtbot):
     flow = _turn_on(opened, idle_short_job)
     _ended(flow, qtbot, count=3)

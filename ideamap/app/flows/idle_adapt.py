@@ -92,6 +92,12 @@ class IdleAdaptFlow(QObject):
             self._timer.start()  # the wait for idleness begins again
         self.pause()
 
+    def map_opened(self) -> None:
+        """A map was opened (by the user, or reopened after a switch): wait for idleness anew,
+        as no input may come to start the wait otherwise."""
+        if self.enabled and not self.running:
+            self._timer.start()
+
     def _builds_busy(self, busy: bool) -> None:
         if busy:
             self.pause()

@@ -191,6 +191,7 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.map_page)
         self._set_map_chrome(True)
         self._update_counts()
+        self.idle_adapt.map_opened()
         self._show_idle_status()
         self.banner.hide()
         # After the first frame: these checks scan tables, and the map should appear first.
