@@ -47,6 +47,9 @@ class AdaptOptions:
     # Leave an encoder the check rejected on disk (the app offers "Keep Anyway", then removes
     # it if the user declines); the CLI asks up front instead (--always-keep).
     keep_rejected: bool = False
+    # Keep only when some held-out measure got better (and none worse), not merely as good:
+    # idle adaptation (ideamap/adapt_idle.py) re-lays out the user's map only for a real gain.
+    require_gain: bool = False
     seed: int = SEED
 
 
@@ -222,7 +225,7 @@ def _check_and_apply(map_path, corpus, check_rows, model_id, options, report, pr
                                       corpus.doc_ids[rows])
         report.check["baseline_id"] = baseline_id
     progress("check", 1, 1, "done")
-    keep, why = verdict(report.check)
+    keep, why = verdict(report.check, require_gain=options.require_gain)
     report.kept = keep or options.keep == KEEP_ALWAYS
     report.kept_on_request = report.kept and not keep
     if not report.kept:
@@ -281,16 +284,18 @@ def held_out_check(baseline, adapted, texts: list[str], doc_ids: np.ndarray) -> 
     return out
 
 
-def verdict(check: dict) -> tuple[bool, str]:
-    """Keep the adapted encoder only if neither held-out measure got worse."""
-    parts, keep = [], True
+def verdict(check: dict, *, require_gain: bool = False) -> tuple[bool, str]:
+    """Keep the adapted encoder only if neither held-out measure got worse (and, with
+    ``require_gain``, at least one got better)."""
+    parts, keep, gained = [], True, False
     for key, name in (("document_agreement", "same-document neighbours"), ("split_half_mrr", "split-half MRR")):
         base, new = check.get(f"baseline_{key}"), check.get(f"adapted_{key}")
         if base is None or new is None or np.isnan(base) or np.isnan(new):
             continue  # too little held-out text for this measure
         keep = keep and new >= base
+        gained = gained or new > base
         parts.append(f"{name} {base:.3f} → {new:.3f}")
-    return keep, ", ".join(parts) or "no held-out measure possible"
+    return keep and (gained or not require_gain), ", ".join(parts) or "no held-out measure possible"
 
 
 def _embed_all(encoder, corpus, report, progress, cancel) -> np.ndarray:

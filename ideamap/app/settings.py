@@ -47,6 +47,15 @@ class AppSettings:
     def set_ocr_enabled(self, on: bool) -> None:
         self.q.setValue("build/ocr", "true" if on else "false")
 
+    # -- adapting the encoder ------------------------------------------------------------
+    def idle_adapt_enabled(self) -> bool:
+        """Train the open map's encoder while the app is idle; off unless the user turns it on
+        (it keeps a CPU busy, if at the lowest priority)."""
+        return str(self.q.value("adapt/while_idle", "false")).lower() in ("true", "1")
+
+    def set_idle_adapt_enabled(self, on: bool) -> None:
+        self.q.setValue("adapt/while_idle", "true" if on else "false")
+
     # -- window -------------------------------------------------------------------------
     def geometry(self) -> QByteArray | None:
         value = self.q.value("window/geometry")

@@ -18,14 +18,19 @@ PROGRESS = "progress"  # (PROGRESS, stage, done, total, detail)
 DONE = "done"  # (DONE, report dict)
 FAILED = "failed"  # (FAILED, readable message)
 CRASHED = "crashed"  # (CRASHED, readable message with the log file's path)
+IDLE_ADAPT = "idle-adapt"
+ADAPT_KINDS = ("adapt", "apply-encoder", IDLE_ADAPT)
 
 
 @dataclass(frozen=True)
 class JobSpec:
-    kind: str  # "build" (new map), "add" (files into an existing map), "demo", "adapt" or "apply-encoder"
+    # "build" (new map), "add" (files into an existing map), "demo", "adapt", "apply-encoder" or
+    # "idle-adapt" (one slice of training while the app is idle, ideamap/adapt_idle.py)
+    kind: str
     map_path: str
     paths: tuple[str, ...] = ()
-    minutes: float = 0.0  # "adapt" only: the training time budget
+    minutes: float = 0.0  # "adapt" and "idle-adapt": the training time budget
+    check_every_minutes: float = 0.0  # "idle-adapt" only: trained minutes between held-out checks
     ocr: bool = True  # read pages without a usable text layer by OCR (the app's setting)
     model_id: str = ""  # "apply-encoder" only: the adapted encoder the user keeps anyway
     check_json: str = ""  # "apply-encoder" only: the held-out check that rejected it (JSON)
@@ -63,7 +68,7 @@ def run_job(spec: JobSpec, queue, cancel_event) -> None:
         from ideamap.app.crashlog import log_exception, unexpected_message
 
         log = log_exception(exc, f"build worker {spec}")
-        doing = "adapting the encoder" if spec.kind in ("adapt", "apply-encoder") else "building the map"
+        doing = "adapting the encoder" if spec.kind in ADAPT_KINDS else "building the map"
         queue.put((CRASHED, unexpected_message(exc, doing, log)))
 
 
@@ -110,9 +115,22 @@ def _run(spec: JobSpec, progress, cancel) -> dict:
 
         report = apply_encoder(Path(spec.map_path), spec.model_id, check=json.loads(spec.check_json or "{}"),
                                progress=progress, cancel=cancel)
+    elif spec.kind == IDLE_ADAPT:
+        from ideamap.adapt_idle import adapt_slice
+
+        _lowest_priority()  # the user's own work, and any build, come first
+        report = adapt_slice(Path(spec.map_path), minutes=spec.minutes, progress=progress, cancel=cancel,
+                             check_every_minutes=spec.check_every_minutes)
     else:
         raise ValueError(f"unknown job kind {spec.kind!r}")
     return asdict(report)
+
+
+def _lowest_priority() -> None:
+    try:
+        os.nice(19 - os.nice(0))  # os.nice adds to the niceness and returns the result
+    except (AttributeError, OSError):  # not on this platform, or not allowed
+        pass
 
 
 def _demo_report(path: Path) -> dict:

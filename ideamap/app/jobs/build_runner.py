@@ -15,7 +15,9 @@ import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ideamap.app.jobs.build_job import CRASHED, DONE, FAILED, PROGRESS, JobOutcome, JobSpec, run_job
+from ideamap.app.jobs.build_job import (
+    CRASHED, DONE, FAILED, IDLE_ADAPT, PROGRESS, JobOutcome, JobSpec, run_job,
+)
 from ideamap.app.jobs.adapt_progress import AdaptProgressState
 from ideamap.app.jobs.progress_state import ProgressState
 
@@ -28,11 +30,11 @@ STOPPED_UNCHANGED = "Stopped. The map is unchanged."
 
 
 def stopped_message(kind: str) -> str:
-    return STOPPED_UNCHANGED if kind == "adapt" else STOPPED_KEPT
+    return STOPPED_UNCHANGED if kind in ("adapt", IDLE_ADAPT) else STOPPED_KEPT
 
 
 def _vanished_message(kind: str, code) -> str:
-    if kind == "adapt":
+    if kind in ("adapt", IDLE_ADAPT):
         return (f"Adapting the encoder stopped unexpectedly (exit code {code}), perhaps for lack of "
                 "memory. The map is unchanged.")
     return (f"The build stopped unexpectedly (exit code {code}), perhaps for lack of memory. "
@@ -43,11 +45,14 @@ class BuildRunner(QObject):
     progressed = Signal(object)  # ProgressState
     finished = Signal(object)  # JobOutcome
 
-    def __init__(self, spec: JobSpec, parent: QObject | None = None, *, target=run_job):
+    def __init__(self, spec: JobSpec, parent: QObject | None = None, *, target=run_job,
+                 cancel_grace_s: float = CANCEL_GRACE_S):
         super().__init__(parent)
         self.spec = spec
         self._target = target  # the function the worker runs (tests pass a stand-in)
-        self.state = AdaptProgressState() if spec.kind == "adapt" else ProgressState()
+        # Idle training takes longer: its step ends and its checkpoint is saved before it stops.
+        self._grace_s = cancel_grace_s
+        self.state = AdaptProgressState() if spec.kind in ("adapt", IDLE_ADAPT) else ProgressState()
         self._stopped = stopped_message(spec.kind)
         self._ctx = multiprocessing.get_context("spawn")
         self._queue = self._ctx.Queue()
@@ -72,19 +77,19 @@ class BuildRunner(QObject):
         self._timer.start()
 
     def cancel(self) -> None:
-        """Ask the worker to stop; force it after CANCEL_GRACE_S."""
+        """Ask the worker to stop; force it after the grace period (CANCEL_GRACE_S by default)."""
         if not self.running or self._cancel_requested:
             return
         self._cancel_requested = True
         self._cancel.set()
-        QTimer.singleShot(int(CANCEL_GRACE_S * 1000), self._force_stop)
+        QTimer.singleShot(int(self._grace_s * 1000), self._force_stop)
 
     def shutdown(self, timeout: float = 4.0) -> None:
         """Stop the worker now, blocking (the window is closing). Returns within ``timeout``."""
         if not self.running:
             return
         self._cancel.set()
-        deadline = time.monotonic() + min(CANCEL_GRACE_S, timeout / 2)
+        deadline = time.monotonic() + min(self._grace_s, timeout / 2)
         while self._process.is_alive() and time.monotonic() < deadline:
             self._drain()  # a worker blocked on a full pipe could not exit otherwise
             self._process.join(0.05)

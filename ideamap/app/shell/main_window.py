@@ -14,6 +14,7 @@ from ideamap.app.shell import window_layout as layout
 from ideamap.app.flows.adapt_flow import AdaptFlow
 from ideamap.app.jobs.background import Background
 from ideamap.app.flows.build_flow import BuildFlow, map_state
+from ideamap.app.flows.idle_adapt import IdleAdaptFlow
 from ideamap.app.canvas_kit import CanvasKit, default_kit, prefetch_canvas
 from ideamap.app.crashlog import log_exception, unexpected_message
 from ideamap.app.shell.dialogs import Asker
@@ -42,6 +43,7 @@ class MainWindow(QMainWindow):
         self.nav = Navigator(self)
         self.builds = BuildFlow(self)
         self.adapts = AdaptFlow(self)
+        self.idle_adapt = IdleAdaptFlow(self)  # trains the encoder while the app is left alone
         self.search = SearchController(self)
         self.reader = None  # ReaderFlow, made with the docks in _build_ui
         self.index_tasks = Background(self)
@@ -107,6 +109,7 @@ class MainWindow(QMainWindow):
         self.nav.historyChanged.connect(self._update_actions)
         self.builds.busyChanged.connect(lambda _busy: self._update_actions())
         self.nav.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.idle_adapt.changed.connect(self._show_idle_status)
 
     def _ensure_canvas(self) -> None:
         if self.canvas is not None:
@@ -188,6 +191,8 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.map_page)
         self._set_map_chrome(True)
         self._update_counts()
+        self.idle_adapt.map_opened()
+        self._show_idle_status()
         self.banner.hide()
         # After the first frame: these checks scan tables, and the map should appear first.
         QTimer.singleShot(0, lambda: self._update_banner(session))
@@ -217,6 +222,7 @@ class MainWindow(QMainWindow):
         self._set_map_chrome(False)
         self.counts_label.clear()
         self.index_label.clear()
+        self.idle_label.clear()
 
     def _set_map_chrome(self, on: bool) -> None:
         for widget in (self.left_dock, self.right_dock, self.toolbar):
@@ -367,6 +373,9 @@ class MainWindow(QMainWindow):
         self.actions.forward.setEnabled(on and self.nav.history.can_forward())
         self.actions.adapt.setEnabled(on and not self.builds.running)
 
+    def _show_idle_status(self) -> None:
+        self.idle_label.setText(self.idle_adapt.status_text())
+
     def _update_counts(self) -> None:
         info = self.session.info
         islands = info.n_islands_per_level[1] if len(info.n_islands_per_level) > 1 else sum(info.n_islands_per_level)
@@ -411,6 +420,7 @@ class MainWindow(QMainWindow):
             self.builds.handle_drop(paths)
 
     def closeEvent(self, event) -> None:
+        self.idle_adapt.shutdown()
         self.builds.shutdown()
         self.settings.save_window(self.saveGeometry(), self.saveState())
         self.close_map()

@@ -145,6 +145,8 @@ def _banner(w) -> QFrame:
 def build_status_bar(w) -> None:
     w.counts_label = QLabel()
     w.index_label = QLabel()
+    w.idle_label = QLabel()  # "Adapted while idle: 14 min so far" (Map › Adapt Encoder While Idle)
+    w.statusBar().addPermanentWidget(w.idle_label)
     w.statusBar().addPermanentWidget(w.index_label)
     w.statusBar().addPermanentWidget(w.counts_label)
 

@@ -114,6 +114,15 @@ def _map_menu(window, menu, a) -> None:
     a.adapt = _action(window, "&Adapt Encoder to This Map…", window.adapts.adapt_open_map,
                       tip="Teach the encoder this map's own vocabulary; kept only if it measures better")
     menu.addAction(a.adapt)
+    idle = window.idle_adapt
+    a.idle_adapt = _action(window, "Adapt Encoder While &Idle",
+                           tip="Train the encoder on this map's text whenever ideamap is left alone (lowest "
+                               "priority, paused by any key, click or build); the map switches only when "
+                               "held-out documents say it is better")
+    a.idle_adapt.setCheckable(True)
+    a.idle_adapt.setChecked(idle.enabled)
+    a.idle_adapt.toggled.connect(idle.set_enabled)
+    menu.addAction(a.idle_adapt)
     menu.addSeparator()
     a.ocr = _action(window, "Read Scanned Pages by &OCR",
                     tip="Builds read pages without usable text (scans, fonts with no text) with Tesseract; "
