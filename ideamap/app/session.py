@@ -36,7 +36,6 @@ class MapSession:
         self._documents = {d.id: d for d in store.documents()}
         self.info = self._counts()
         self._model_id: str | None | bool = False  # False: not looked up yet
-        self._row = {int(pid): row for row, pid in enumerate(np.asarray(scene.ids))}
         self._islands: dict[tuple[int, int], Island] | None = None
 
     @property
@@ -57,8 +56,8 @@ class MapSession:
         return self.store.paragraph(pid)
 
     def position(self, pid: int) -> tuple[float, float] | None:
-        row = self._row.get(int(pid))
-        if row is None:
+        row = int(self.scene.rows_of([int(pid)])[0])  # binary search: no 1M-entry dict at open
+        if row < 0:
             return None  # a heading or reference: stored, but not on the map
         x, y = np.asarray(self.scene.xy)[row]
         return float(x), float(y)
@@ -97,6 +96,13 @@ class MapSession:
 
     def unplaced_count(self) -> int:
         """Paragraphs with a vector but no place on the map (an add that was stopped)."""
+        last = self.store.db.execute(
+            "SELECT status FROM runs WHERE kind IN ('build', 'add') ORDER BY id DESC LIMIT 1").fetchone()
+        if last is not None and last[0] == "done":
+            # A build or add that finished placed every paragraph with a vector (it places all
+            # the unplaced ones, an earlier stopped add's too): no need to count the vectors, a
+            # scan of the whole table (1.5 GB at 1M paragraphs) on the window's thread.
+            return 0
         vectors = self.store.db.execute("SELECT count(*) FROM vectors").fetchone()[0]
         return max(0, vectors - self.info.n_mapped)
 
