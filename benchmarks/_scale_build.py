@@ -212,12 +212,19 @@ def add(path: Path, base: np.ndarray, texts: list[str], k: int, noise: float, ma
 
 
 def app_open(path: Path) -> dict:
-    """bench_app's "open" measurement, once: a fresh process, the real MainWindow, open_map to
-    the first complete frame (every visible tile drawn), then until neighbours are ready."""
+    """bench_app's "open" measurement: a fresh process, the real MainWindow, open_map to the
+    first complete frame (every visible tile drawn), then until neighbours are ready. Twice:
+    with this user's cache, as the app opens a map built here (checked and its index key
+    recorded by the build), and with an empty one, as a map copied from elsewhere first opens
+    (the file's checks run and the vectors are read and hashed for the index key)."""
     import bench_app
 
-    launched, r = bench_app._spawn("--child-open", str(path))
-    return {"open_to_first_frame_s": round(r["t_frame"] - r["t_open"], 3) if r["t_frame"] else None,
+    out = {}
+    for name, own in (("recorded", True), ("never_seen", False)):
+        launched, r = bench_app._spawn("--child-open", str(path), own_home=own)
+        out[name] = {
+            "open_to_first_frame_s": round(r["t_frame"] - r["t_open"], 3) if r["t_frame"] else None,
             "launch_to_first_frame_s": round(r["t_frame"] - launched, 3) if r["t_frame"] else None,
             "open_to_neighbours_ready_s": r["open_to_index_s"],
             "torch_or_umap_imported": any(r["heavy_at_first_frame"].values()) or any(r["heavy_after_index"].values())}
+    return {**out["recorded"], "never_seen_map": out["never_seen"]}

@@ -114,7 +114,7 @@ def _child_open(path: str) -> dict:
     window.open_map(Path(path))
     done = _wait_complete_frame(app, window.canvas)
     heavy = {m: m in sys.modules for m in ("torch", "umap", "sentence_transformers")}
-    _wait(app, lambda: window.session.index is not None, 60)
+    _wait(app, lambda: window.session.index is not None, 400)
     index_s = time.time() - t_open
     after = {m: m in sys.modules for m in ("torch", "umap")}
     return {"t_open": t_open, "t_frame": done, "heavy_at_first_frame": heavy,
@@ -163,11 +163,13 @@ def _child_bare() -> dict:
     return {"t_frame": stamp[0] if stamp else None}
 
 
-def _spawn(*args: str) -> tuple[float, dict]:
-    env = {**os.environ, "IDEAMAP_HOME": tempfile.mkdtemp(prefix="ideamap-bench-home-")}
+def _spawn(*args: str, own_home: bool = False) -> tuple[float, dict]:
+    """Run a child; a fresh IDEAMAP_HOME unless ``own_home`` (then this user's cache, where a
+    build done here recorded its map as checked and its index key, as a user's app finds it)."""
+    env = dict(os.environ) if own_home else {**os.environ, "IDEAMAP_HOME": tempfile.mkdtemp(prefix="ideamap-bench-home-")}
     launched = time.time()
     out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
-                         timeout=300, env=env, cwd=ROOT)
+                         timeout=900, env=env, cwd=ROOT)
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-3000:])
     return launched, json.loads(out.stdout.strip().splitlines()[-1])

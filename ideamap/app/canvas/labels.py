@@ -31,6 +31,7 @@ REGION_SHARE = 0.02  # regions holding this share of the map's paragraphs always
 FALLBACK_FONT_STEPS = (0, 2, 4)  # px smaller tried in turn when a region's name fits nowhere
 MIN_FONT_PX = 10
 SPOTS_PER_AXIS = 3  # a region's other label spots: member points near a 3 x 3 grid of quantiles
+SPOT_SAMPLE = 4096  # members looked at for them (an evenly spaced sample of a bigger island)
 # Where a region's name may sit on each spot: centred, else with the spot near one end or
 # above or below it (the spot stays under the name, so the name still reads as the region's).
 CENTRED = (0.5, 0.5)
@@ -227,7 +228,10 @@ def _label_spots(scene, island) -> np.ndarray:
     for a long or bent island), nearest the anchor first."""
     def build():
         anchor = np.array([[island.x, island.y]], np.float64)
-        xy = scene.xy[scene.levels[island.level] == island.key].astype(np.float64)
+        members = np.flatnonzero(scene.levels[island.level] == island.key)
+        # Quantiles and nearest points of an evenly spaced sample: a region of a 1M map holds
+        # ~100k points, and ten of them cost the first frame half a second in full.
+        xy = scene.xy[members[:: max(1, len(members) // SPOT_SAMPLE)]].astype(np.float64)
         if len(xy) == 0:
             return anchor
         q = (np.arange(SPOTS_PER_AXIS) + 0.5) / SPOTS_PER_AXIS

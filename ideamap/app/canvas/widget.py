@@ -56,6 +56,8 @@ class MapCanvas(CanvasEvents, AreaSelect, QWidget):
         self._loader.tileReady.connect(self.update)
         self._overlays = painting.Overlays()
         self._labels: list[PlacedLabel] = []
+        self._label_key: tuple | None = None  # what the cached label placement was made for
+        self._label_cache: list[PlacedLabel] = []
         self._label_images = painting.LabelImages()
         self._measure = painting.TextMeasure()
         self._anim = QVariantAnimation(self)
@@ -363,9 +365,19 @@ class MapCanvas(CanvasEvents, AreaSelect, QWidget):
         area_paint.draw_area(painter, camera, self.scene, self._area, None if sync else self._gesture,
                              moving=moving, dark=pal.name == "dark")
         painting.draw_overlays(painter, camera, self.scene, self._overlays, pal)
-        labels = place_labels(self.scene, camera, self._measure, dpr=dpr, avoid=avoid)
+        labels = self._placed_labels(camera, dpr, tuple(avoid))
         painting.draw_labels(painter, labels, self._label_images, dpr, pal)
         return labels
+
+    def _placed_labels(self, camera: Camera, dpr: float, avoid: tuple) -> list[PlacedLabel]:
+        """place_labels, reused while nothing it depends on changed: as a map opens, every
+        tile that arrives repaints the same view, ~20 times, and placing a 1M map's labels
+        costs ~20 ms each time."""
+        key = (self.scene, camera.cx, camera.cy, camera.zoom, camera.width, camera.height, dpr, avoid)
+        if self._label_key != key:
+            self._label_cache = place_labels(self.scene, camera, self._measure, dpr=dpr, avoid=avoid)
+            self._label_key = key
+        return self._label_cache
 
     def _covered(self) -> list[tuple[float, float, float, float]]:
         """Where the minimap covers the map on screen: no label is placed under it."""
