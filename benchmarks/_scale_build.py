@@ -174,7 +174,8 @@ ADD_HOW = ("new documents written with their vectors given, as pipeline._flush w
            "recorded for the new version")
 
 
-def add(path: Path, base: np.ndarray, texts: list[str], k: int, noise: float, mark, *, tags: bool = True) -> dict:
+def add(path: Path, base: np.ndarray, texts: list[str], k: int, noise: float, mark, *, tags: bool = True,
+        prefix: str = "add") -> dict:
     """Add ``k`` noisy copies as new documents to the map; time it and measure how far the
     points already there moved (must be 0)."""
     from ideamap import pipeline
@@ -191,7 +192,7 @@ def add(path: Path, base: np.ndarray, texts: list[str], k: int, noise: float, ma
     with MapStore.open(path) as store:
         prior = (verified.facts(path) or {}).get(INDEX_KEY_FACT)  # as pipeline.add does
         run_id = store.start_run("add", {"bench": "bench_scale"}, model_id=MODEL_ID)
-        n = write_documents(store, documents([(vecs, new_texts)]), run_id, "add")
+        n = write_documents(store, documents([(vecs, new_texts)]), run_id, prefix)
         writes = time.perf_counter() - t0
         report = pipeline.BuildReport(map_path=str(path))
         pipeline._update_layout(store, pipeline.BuildOptions(), report, pipeline._noop_progress, prior)

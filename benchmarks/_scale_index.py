@@ -82,7 +82,7 @@ def child_reopen(path: Path, queries: int) -> dict:
     t_ready = time.time()
     out = {"ready_s": round(ready, 3), "t_ready": t_ready, "from_cache": index.from_cache,
            "exact": index.exact, "part_open_map_s": round(opened, 3),
-           "vectors_read": not getattr(index, "from_record", False)}
+           "all_vectors_read": not getattr(index, "from_record", False)}
     out.update(recall_and_clicks(index, queries))
     out["peak_rss_mb"] = peak_rss_mb_since_exec()
     return out

@@ -44,11 +44,11 @@ def test_full_build_reports_every_stage(tmp_path, monkeypatch):
     built = out["index_first_open"]
     assert built["kind"] == "ivfflat" and built["build_s"] > 0 and built["key_recorded_for_this_version"]
     # the fresh process found the index the build cached, by the key the build recorded
-    assert out["reopen"]["from_cache"] and not out["reopen"]["vectors_read"]
+    assert out["reopen"]["from_cache"] and not out["reopen"]["all_vectors_read"]
     assert out["add"]["laid_out"] == "placed" and out["add"]["all_old_points_kept"]
     # the add grew the index and recorded it: the next open reads no vector either
     assert out["add"]["index_grown"] and out["add"]["index_key_recorded"]
-    assert out["add"]["reopen_after"]["from_cache"] and not out["add"]["reopen_after"]["vectors_read"]
+    assert out["add"]["reopen_after"]["from_cache"] and not out["add"]["reopen_after"]["all_vectors_read"]
     assert out["max_move_existing"] == 0.0
     assert out["app_open"]["torch_or_umap_imported"] is False
     assert out["peak_rss_mb"] > 0 and out["build_excluding_embedding_s"] >= out["layout_s"] > 0

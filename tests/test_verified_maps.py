@@ -149,3 +149,55 @@ def test_a_changed_map_does_not_get_the_old_index(tmp_path):
     with MapStore.open(path, readonly=True) as store:
         new = NeighborIndex.from_store(store, threshold=100)
     assert len(new) == len(old) + 50 and new.key != old.key and not new.from_cache
+
+
+def test_an_add_appends_to_the_recorded_index_without_writing_one(tmp_path, monkeypatch):
+    from ideamap.search import index_cache
+    from ideamap.search.index import INDEX_KEY_FACT, grow_index
+
+    path = _map(tmp_path)
+    with MapStore.open(path, readonly=True) as store:
+        before = NeighborIndex.from_store(store, threshold=100)
+        prior = verified.facts(path)[INDEX_KEY_FACT]
+    files = sorted(p.name for p in index_cache.cache_folder().iterdir())
+    with MapStore.open(path) as store:
+        run = store.start_run("add", {})
+        store.write_document(_doc("/b.txt", 50), "h2", _vectors(50, 1), model_id="enc", run_id=run)
+        ids, vectors = store.vectors()
+    fact = grow_index(prior, ids, vectors, "enc")
+    assert fact == {**prior, "appended": 50}
+    assert verified.remember_written(path, {INDEX_KEY_FACT: fact})
+    assert sorted(p.name for p in index_cache.cache_folder().iterdir()) == files  # nothing written
+
+    real_vectors = mapfile.MapStore.vectors
+
+    def only_the_appended(self, *, after=None):
+        assert after is not None, "all vectors were read although the index key was recorded"
+        return real_vectors(self, after=after)
+
+    monkeypatch.setattr(mapfile.MapStore, "vectors", only_the_appended)
+    with MapStore.open(path, readonly=True) as store:
+        grown = NeighborIndex.from_store(store, threshold=100)
+    assert grown.from_record and len(grown) == len(before) + 50
+    exact = NeighborIndex(ids, vectors, exact=True)
+    for pid in (int(ids[-1]), int(ids[-25]), int(ids[0])):
+        assert np.allclose(grown.vector_of(pid), exact.vector_of(pid))
+        found = {n.paragraph_id for n in grown.neighbors(pid)}
+        assert len(found & {n.paragraph_id for n in exact.neighbors(pid)}) >= 8
+
+
+def test_an_index_is_not_grown_over_changed_or_removed_rows(tmp_path):
+    from ideamap.search.index import INDEX_KEY_FACT, grow_index
+
+    path = _map(tmp_path)
+    with MapStore.open(path, readonly=True) as store:
+        NeighborIndex.from_store(store, threshold=100)
+        ids, vectors = store.vectors()
+    prior = verified.facts(path)[INDEX_KEY_FACT]
+    changed = vectors.copy()
+    changed[10] = -changed[10]
+    assert grow_index(prior, ids, changed, "enc") is None  # a base row is not what the index holds
+    assert grow_index(prior, ids[:-5], vectors[:-5], "enc") is None  # rows removed
+    assert grow_index(prior, ids, vectors, "other encoder") is None
+    too_many = np.concatenate([ids, ids.max() + 1 + np.arange(len(ids))])
+    assert grow_index(prior, too_many, np.concatenate([vectors, vectors]), "enc") is None  # grown 100%
