@@ -129,3 +129,20 @@ def test_only_the_cache_module_deserializes_faiss_indexes():
             if name in ("deserialize_index", "read_index", "read_index_binary"):
                 found.append(source.relative_to(package).as_posix())
     assert set(found) == {"search/index_cache.py"}, found
+
+
+def test_a_build_searches_as_many_lists_as_its_own_recall_needs(own_cache, monkeypatch):
+    """Unclustered vectors need many lists; a floor of 1 list would give a poor recall."""
+    monkeypatch.setattr(index_mod, "NPROBE", 1)
+    v = np.random.default_rng(5).normal(size=(6_000, DIM)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    built = NeighborIndex(np.arange(len(v)), v, threshold=100, encoder="enc-c")
+    assert built.calibration["nprobe"] > 1
+    assert built.calibration["recall_at_10"] >= index_mod.RECALL_TARGET
+    assert built.index.nprobe == built.calibration["nprobe"]
+    again = NeighborIndex(np.arange(len(v)), v, threshold=100, encoder="enc-c")
+    assert again.from_cache and again.index.nprobe == built.index.nprobe  # saved with the index
+    queries = np.arange(0, len(v), 60)
+    truth = np.argsort(-(v[queries] @ v.T), axis=1)[:, :10]
+    _, found = again.search_vectors(v[queries], 10)
+    assert np.mean([len(set(a) & set(b)) / 10 for a, b in zip(truth, found)]) >= 0.9

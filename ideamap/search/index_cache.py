@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-FORMAT = b"ideamap-index-v2\n"  # bumped if the file layout or the key recipe changes
+FORMAT = b"ideamap-index-v3\n"  # bumped if the file layout or the key recipe changes
 KEEP_FILES = 8  # newest index files kept; older ones (maps since edited or deleted) are removed
 HASH_THREADS = min(4, os.cpu_count() or 1)
 HASH_PART_MIN = 64 * 2**20  # smaller files are hashed in one piece
