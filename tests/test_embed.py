@@ -69,7 +69,10 @@ def test_fast_backend_matches_plain_sentence_transformers(encoder):
 
     reference = load_sentence_transformer(model_path(DEFAULT_MODEL_ID)).encode(SHORT, normalize_embeddings=True)
     ours = encoder.encode(SHORT)
-    assert float((reference * ours).sum(axis=1).min()) > 0.99999
+    # fp32 backends give the same vectors; bf16 (chosen where the CPU computes it natively)
+    # is held to its measured agreement (mean cosine 0.99995 to fp32, recall@10 0.991).
+    floor = 0.9999 if encoder.precision == "torch-bf16" else 0.99999
+    assert float((reference * ours).sum(axis=1).min()) > floor
 
 
 def test_loading_a_saved_onnx_export_does_not_import_torch(encoder, tmp_path):
@@ -77,6 +80,7 @@ def test_loading_a_saved_onnx_export_does_not_import_torch(encoder, tmp_path):
     import subprocess
     import sys
 
+    load_encoder(backend="onnx")  # the export (a CPU with native bf16 defaults to torch instead)
     code = (
         "import sys; from ideamap.embed.encoder import load_encoder; "
         "e = load_encoder(backend='onnx'); e.encode(['hello world']); "
