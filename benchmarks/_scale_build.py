@@ -197,7 +197,7 @@ def add(path: Path, base: np.ndarray, texts: list[str], k: int, noise: float, ma
         report = pipeline.BuildReport(map_path=str(path))
         pipeline._update_layout(store, pipeline.BuildOptions(), report, pipeline._noop_progress, prior)
         store.finish_run(run_id, extra={"stage_seconds": report.stage_seconds, "laid_out": report.laid_out})
-    recorded = pipeline._record_index(path, report)
+    recorded = pipeline._record_written(path, report)
     seconds = time.perf_counter() - t0
     with MapStore.open(path, readonly=True) as store:
         ids, xy = store.coords()

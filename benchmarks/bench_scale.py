@@ -168,7 +168,7 @@ def full_build(n: int, base: np.ndarray, texts: list[str], *, noise: float = 0.0
         # As pipeline.build does once the map is closed: write down this version's index key.
         from ideamap import pipeline
 
-        recorded = pipeline._record_index(path, pipeline.BuildReport(map_path=str(path), index_fact=layout["index_fact"]))
+        recorded = pipeline._record_written(path, pipeline.BuildReport(map_path=str(path), index_fact=layout["index_fact"]))
         index = si.built_index(n, layout["index_s"], recorded)
         build_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         rss.mark("after build")

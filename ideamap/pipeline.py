@@ -114,7 +114,7 @@ def build(paths: Iterable[Path], out: Path, *, options: BuildOptions | None = No
         store = MapStore.create(out)
     with store:
         report = _ingest_and_layout(store, paths, "build", options or BuildOptions(), progress, cancel)
-    _record_index(out, report)
+    _record_written(out, report)
     return report
 
 
@@ -130,11 +130,11 @@ def add(map_path: Path, paths: Iterable[Path], *, options: BuildOptions | None =
         # The index recorded for the map as it is now: an add to a large map grows it.
         prior = (verified.facts(Path(map_path)) or {}).get(INDEX_KEY_FACT)
         report = _ingest_and_layout(store, paths, "add", options, progress, cancel, prior_index=prior)
-    _record_index(Path(map_path), report)
+    _record_written(Path(map_path), report)
     return report
 
 
-def _record_index(map_path: Path, report: BuildReport) -> bool:
+def _record_written(map_path: Path, report: BuildReport) -> bool:
     """Write down the version of the map this build left as checked (our own writes, see
     store/verified.py), with the key of the neighbour index it built or grew: the next open
     then neither scans the file nor reads a vector. Only for large maps: the record waits out
@@ -173,7 +173,8 @@ def rebuild(map_path: Path, *, options: BuildOptions | None = None,
         run_id = store.start_run("rebuild", _run_params(options), model_id=_model_id(options))
         _full_layout(store, options, report, progress or _noop_progress)
         store.finish_run(run_id, extra={"stage_seconds": report.stage_seconds})
-        return report
+    _record_written(Path(map_path), report)  # the index it built, as build and add do
+    return report
 
 
 def _ingest_and_layout(store: MapStore, paths, kind: str, options: BuildOptions,

@@ -10,8 +10,8 @@ import numpy as np
 
 # Rows of the query matrix handled per matrix product: 1024 x n float32 similarities.
 CHUNK_ROWS = 1024
-# Above this many base rows the products are taken a slice of the base at a time (bounded
-# memory); at or below it, exactly as before, so small maps keep their coordinates bit for bit.
+# Above this many base rows the search is faiss's brute force (bounded memory, a heap per
+# query); at or below it, exactly as before, so small maps keep their coordinates bit for bit.
 BASE_CHUNK_ROWS = 131_072
 
 
@@ -60,12 +60,12 @@ def cosine_knn(
         if base.shape[0] <= BASE_CHUNK_ROWS:
             found = top_k(block @ base.T, k)
         else:
-            found = _top_k_in_chunks(block, base, k)
+            found = _top_k_large_base(block, base, k)
         idx[start : start + len(block)], sim[start : start + len(block)] = found
     return idx, sim
 
 
-def _top_k_in_chunks(queries: np.ndarray, base: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _top_k_large_base(queries: np.ndarray, base: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Exact top_k over a large base by faiss's brute-force search (BLAS products a slice at a
     time, a heap per query). numpy's argpartition over 1,000 x 1M similarities took 44 s here
     and held 4 GB of similarities and 8 GB of indices; this takes a few seconds in bounded
