@@ -30,7 +30,9 @@ def _island_tables(scene) -> list[np.ndarray]:
         keys = scene.levels[lv]
         top = int(keys.max()) + 1 if len(keys) and keys.max() >= 0 else 1
         table = np.tile(np.array(colors.NEUTRAL_LAND, np.uint8), (top, 1))
-        present = np.unique(keys[keys >= 0])
+        # bincount, not unique: one pass instead of a sort of every point (1M at scale)
+        land = keys[keys >= 0]
+        present = np.flatnonzero(np.bincount(land, minlength=top)) if land.size else np.zeros(0, np.int64)
         if lv == 0:
             for key, rgb in _region_colors(scene, present).items():
                 table[key] = rgb
@@ -49,11 +51,11 @@ def _region_colors(scene, keys) -> dict[int, tuple[int, int, int]]:
     hash order, so the result depends on the labels and layout, never on listing order."""
     pal = colors.LAND_PALETTE
     info = []
+    centres = _centres(scene, 0)
     for key in keys:
         island = scene.island(0, key)
         label = island.label if island else ""
-        members = scene.levels[0] == key
-        centre = scene.xy[members].mean(axis=0) if members.any() else np.zeros(2)
+        centre = centres[key]
         info.append((colors.stable_hash(label.strip().lower() or f"0:{key}"), label, int(key), centre))
     taken: list[tuple[int, np.ndarray]] = []
     out = {}
@@ -64,6 +66,18 @@ def _region_colors(scene, keys) -> dict[int, tuple[int, int, int]]:
         taken.append((choice, centre))
         out[key] = pal[choice]
     return out
+
+
+def _centres(scene, level: int) -> np.ndarray:
+    """(max key + 1, 2) mean position of each island at ``level`` (zeros for empty keys), in
+    one pass over the points rather than one per island."""
+    keys = scene.levels[level]
+    ok = keys >= 0
+    if not ok.any():
+        return np.zeros((1, 2))
+    k = keys[ok]
+    n = np.maximum(np.bincount(k), 1).astype(np.float64)
+    return np.stack([np.bincount(k, scene.xy[ok, d].astype(np.float64)) / n for d in (0, 1)], axis=1)
 
 
 def _parent_rgb(scene, tables, lv, key, island):
@@ -113,12 +127,17 @@ def _build_dominant(scene, level: int) -> tuple[np.ndarray, ...]:
     best_w = np.zeros((GRID, GRID), np.float32)
     best = np.full((GRID, GRID), -1, np.int64)
     ix, iy = cells(scene.xy, GRID)
-    order = np.argsort(eff, kind="stable")
-    groups, starts = np.unique(eff[order], return_index=True)
-    ends = np.append(starts[1:], len(order))
-    for gid, a, b in zip(groups, starts, ends):
+    # Ordered by island, then by column: each island's rows are contiguous and its cells'
+    # x already sorted, which its box needs (one sort for both).
+    order = np.argsort(eff.astype(np.int64) * GRID + ix, kind="stable")
+    e = eff[order]
+    starts = np.flatnonzero(np.r_[True, e[1:] != e[:-1]]) if len(e) else np.zeros(0, np.int64)
+    ends = np.append(starts[1:], len(order))[: len(starts)]  # none for an empty map
+    gx, gy = ix[order], iy[order]
+    boxes = _boxes(e, starts, ends, gx, gy, margin=int(TRUNCATE * sigma) + 2)
+    for gid, a, b, box in zip(e[starts], starts, ends, boxes):
         if gid >= 0:
-            _stamp_island(order[a:b], int(gid), ix, iy, sigma, best_w, best)
+            _stamp_island(gx[a:b], gy[a:b], int(gid), box, sigma, best_w, best)
     if not (best >= 0).any():
         rgb = np.tile(np.array(colors.NEUTRAL_LAND, np.float32), (GRID, GRID, 1))
     else:
@@ -130,30 +149,34 @@ def _build_dominant(scene, level: int) -> tuple[np.ndarray, ...]:
     return tuple(np.clip(lv, 0, 255).round().astype(np.uint8) for lv in pyramid(rgb))
 
 
-def _box(gx, gy, margin) -> tuple[int, int, int, int]:
-    """The island's cell box plus a margin. If a few strays make it more than four times
-    the area of its 1%-99% box, the smaller box is used (their cells are filled later)."""
-    full = (gx.min(), gx.max(), gy.min(), gy.max())
-    box = full
-    if len(gx) > 200:
-        qx, qy = np.quantile(gx, [0.01, 0.99]), np.quantile(gy, [0.01, 0.99])
-        trimmed = (qx[0], qx[1], qy[0], qy[1])
-        if _area(full) > 4 * _area(trimmed):
-            box = trimmed
+def _boxes(groups, starts, ends, gx, gy, margin: int) -> np.ndarray:
+    """(k, 4) cell box (x0, x1, y0, y1) of each group (rows ordered by group, then by ``gx``)
+    plus a margin. If a few strays make a
+    group's box more than four times the area of its 1%-99% box, the smaller box is used
+    (their cells are filled later). All groups at once, where a quantile per island cost
+    0.4 s at 2,700 islands."""
+    sizes = ends - starts
+    lo_at = starts + ((sizes - 1) * 0.01).astype(np.int64)
+    hi_at = starts + np.ceil((sizes - 1) * 0.99).astype(np.int64)
+    full, trimmed = [], []
+    base = groups.astype(np.int64) * GRID
+    for v in (gx, np.sort(base + gy) - base):  # gx comes sorted within each group; gy is sorted here
+        full += [v[starts], v[ends - 1]]
+        trimmed += [v[lo_at], v[hi_at]]
+    full, trimmed = np.stack(full, axis=1), np.stack(trimmed, axis=1)
+    use_trimmed = (sizes > 200) & (_areas(full) > 4 * _areas(trimmed))
+    box = np.where(use_trimmed[:, None], trimmed, full)
+    return np.clip(box + np.array([-margin, margin, -margin, margin]), 0, GRID - 1)
+
+
+def _areas(boxes: np.ndarray) -> np.ndarray:
+    return ((boxes[:, 1] - boxes[:, 0] + 1) * (boxes[:, 3] - boxes[:, 2] + 1)).astype(np.float64)
+
+
+def _stamp_island(gx, gy, gid, box, sigma, best_w, best) -> None:
+    """Blur one island's counts (its points' cells ``gx``, ``gy``) inside its box and claim
+    the cells where it leads."""
     x0, x1, y0, y1 = (int(v) for v in box)
-    return (max(0, x0 - margin), min(GRID - 1, x1 + margin),
-            max(0, y0 - margin), min(GRID - 1, y1 + margin))
-
-
-def _area(box) -> float:
-    return float((box[1] - box[0] + 1) * (box[3] - box[2] + 1))
-
-
-def _stamp_island(rows, gid, ix, iy, sigma, best_w, best) -> None:
-    """Blur one island's counts inside its box and claim the cells where it leads."""
-    margin = int(TRUNCATE * sigma) + 2
-    gx, gy = ix[rows], iy[rows]
-    x0, x1, y0, y1 = _box(gx, gy, margin)
     inside = (gx >= x0) & (gx <= x1) & (gy >= y0) & (gy <= y1)
     w, h = x1 - x0 + 1, y1 - y0 + 1
     flat = np.bincount((gy[inside] - y0) * w + (gx[inside] - x0), minlength=w * h)

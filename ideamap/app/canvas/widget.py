@@ -44,6 +44,7 @@ class MapCanvas(CanvasEvents, AreaSelect, QWidget):
     backgroundClicked = Signal()
     areaSelected = Signal(list)
     areaModeChanged = Signal(bool)
+    viewReady = Signal()  # once per map: the first view's tiles are all in
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -54,6 +55,8 @@ class MapCanvas(CanvasEvents, AreaSelect, QWidget):
         self._theme = palette_theme(self.palette())
         self._loader = TileLoader(self)
         self._loader.tileReady.connect(self.update)
+        self._loader.tileReady.connect(self._warm_up_when_idle)
+        self._warm_pending = None  # a scene whose hover lookups wait for its first tiles
         self._overlays = painting.Overlays()
         self._labels: list[PlacedLabel] = []
         self._label_key: tuple | None = None  # what the cached label placement was made for
@@ -89,9 +92,24 @@ class MapCanvas(CanvasEvents, AreaSelect, QWidget):
         self.fit_all(animate=False)
         if self._minimap is not None:
             self._minimap.refresh()
+        self._warm_pending = scene
         if scene is not None:
-            # Build the hit-test index in the background so the first hover does not stall.
-            threading.Thread(target=scene.hit_test, args=((0.5, 0.5), 0.0), daemon=True).start()
+            # Queue the fitted view's tiles now: the tile thread builds the map's fields while
+            # the window fills its panels, instead of after the first paint.
+            dpr = self.devicePixelRatioF()
+            keys = [self._loader.key(lv, tx, ty, dpr) for lv, tx, ty in self.camera.visible_tiles(dpr)]
+            self._loader.wanted = frozenset(keys)  # a job skips tiles no view wants
+            self._loader.request(keys)
+
+    def _warm_up_when_idle(self) -> None:
+        """Once the first view's tiles are in, build the hover lookups in the background (so
+        the first hover does not stall), not before: on two cores they would slow the
+        first frame."""
+        scene = self._warm_pending
+        if scene is not None and scene is self.scene and not self._loader.busy():
+            self._warm_pending = None
+            threading.Thread(target=scene.warm_up, daemon=True).start()
+            self.viewReady.emit()
 
     def set_color_mode(self, mode: str, values=None) -> None:
         """Colour by "island" (default), "document", "folder" (integer category per paragraph)
