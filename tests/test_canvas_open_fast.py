@@ -8,7 +8,7 @@ import pytest
 
 from ideamap.app.canvas import island_fields
 from ideamap.app.canvas.fields import GRID
-from ideamap.app.canvas.scene import MapScene
+from ideamap.app.canvas.scene import MapScene, stable_order
 from ideamap.app.canvas.widget import MapCanvas
 
 
@@ -56,11 +56,10 @@ def test_island_boxes_all_at_once_hold_each_island_s_own_box():
         groups.append(np.full(n, g)), gx.append(np.clip(x, 0, GRID - 1).astype(np.int64))
         gy.append(np.clip(y, 0, GRID - 1).astype(np.int64))
     e, x, y = np.concatenate(groups), np.concatenate(gx), np.concatenate(gy)
-    order = np.argsort(e * GRID + x, kind="stable")
-    e, x, y = e[order], x[order], y[order]
+    shuffle = rng.permutation(len(e))  # any order of points
+    boxes = island_fields._boxes(e[shuffle], x[shuffle], y[shuffle], np.bincount(e), margin=10)
     starts = np.flatnonzero(np.r_[True, e[1:] != e[:-1]])
     ends = np.append(starts[1:], len(e))
-    boxes = island_fields._boxes(e, starts, ends, x, y, margin=10)
     for k, (a, b) in enumerate(zip(starts, ends)):
         old = _one_box(x[a:b], y[a:b], 10)
         new = boxes[k]
@@ -76,6 +75,22 @@ def test_island_boxes_all_at_once_hold_each_island_s_own_box():
         else:
             assert tuple(new) == old
     assert boxes[3][0] > 12 and boxes[3][3] < 500  # the strays did not stretch the big island's box
+
+
+@pytest.mark.parametrize("top", [1, 300, 2**16 - 1, 2**16, 2**20, 2**33])
+def test_stable_order_is_argsort_stable(top):
+    keys = np.random.default_rng(top).integers(0, top, 5000) if top > 1 else np.zeros(5000, np.int64)
+    np.testing.assert_array_equal(stable_order(keys), np.argsort(keys, kind="stable"))
+
+
+def test_island_boxes_in_several_passes_equal_one_pass(monkeypatch):
+    rng = np.random.default_rng(2)
+    group = rng.integers(0, 50, 4000)
+    gx, gy = rng.integers(0, GRID, 4000), rng.integers(0, GRID, 4000)
+    sizes = np.bincount(group)
+    one = island_fields._boxes(group, gx, gy, sizes, margin=3)
+    monkeypatch.setattr(island_fields, "BOX_GROUPS_PER_PASS", 7)
+    np.testing.assert_array_equal(island_fields._boxes(group, gx, gy, sizes, margin=3), one)
 
 
 def test_island_field_of_an_empty_map_is_neutral():

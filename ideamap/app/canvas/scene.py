@@ -187,7 +187,7 @@ class MapScene:
         a 1M map's first frame needs no rectangle query (the tiles start with fields)."""
         g = INDEX_GRID
         cells = _cell_array(self.xy[:, 1], g) * g + _cell_array(self.xy[:, 0], g)
-        order = _frozen(np.argsort(cells, kind="stable"))
+        order = _frozen(stable_order(cells))
         counts = np.bincount(cells, minlength=g * g)
         return order, _frozen(np.concatenate([[0], np.cumsum(counts)]))
 
@@ -256,6 +256,22 @@ def color_values(store, ids, mode: str) -> np.ndarray:
         else:
             raise ValueError(f"unknown colour mode {mode!r}")
     return np.asarray(out, dtype=np.float64 if mode == "date" else np.int64)
+
+
+def stable_order(keys: np.ndarray) -> np.ndarray:
+    """``np.argsort(keys, kind="stable")`` for non-negative integer keys, as one or two
+    passes over 16-bit digits: numpy sorts 16-bit keys by radix, ~4x faster than a
+    comparison sort of 1M 64-bit keys (the buckets of a 1M map's first tiles)."""
+    keys = np.asarray(keys)
+    if keys.size == 0:
+        return np.zeros(0, np.int64)
+    top = int(keys.max())
+    if keys.min() < 0 or top >= 2**32:
+        return np.argsort(keys, kind="stable")
+    order = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+    if top < 2**16:
+        return order
+    return order[np.argsort((keys[order] >> 16).astype(np.uint16), kind="stable")]
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
