@@ -33,7 +33,7 @@ import numpy as np
 
 from ideamap.layout import bay_sample
 from ideamap.layout.adjacency import key_adjacency
-from ideamap.layout.islands import by_size
+from ideamap.layout.islands import by_size, key_sums
 from ideamap.layout.types import SEA
 
 # Similarity thresholds on the map's own scale (0: random paragraphs, 1: a typical bay).
@@ -53,7 +53,7 @@ def build_levels(vectors: np.ndarray, bays: np.ndarray, coords: np.ndarray, seed
     if not (bays != SEA).any():
         return np.full((3, bays.size), SEA, dtype=np.int32)
     k = int(bays.max()) + 1
-    sums, sizes = _sums(vectors, bays, k)
+    sums, sizes = key_sums(vectors, bays, k)
     scale = _similarity_scale(sums, sizes)
     adj = _adjacency(coords, bays, k, seed)
     land = float(sizes.sum())
@@ -73,17 +73,6 @@ def params() -> dict:
     return {"method": "average linkage of touching land, on the map's similarity scale",
             "island_similarity": ISLAND_SIMILARITY, "region_similarity": REGION_SIMILARITY,
             "small_island_share": SMALL_ISLAND, "small_region_share": SMALL_REGION}
-
-
-def _sums(vectors: np.ndarray, keys: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per key the float64 sum of its (unit) vectors and its size; sea rows are left out."""
-    bins = np.where(keys == SEA, k, keys)
-    sums = np.empty((k, vectors.shape[1]), dtype=np.float64)
-    for j0 in range(0, vectors.shape[1], 32):  # a few dimensions at a time, made contiguous
-        block = np.ascontiguousarray(vectors[:, j0 : j0 + 32].T)
-        for j, column in enumerate(block, start=j0):
-            sums[:, j] = np.bincount(bins, weights=column, minlength=k + 1)[:k]
-    return sums, np.bincount(bins, minlength=k + 1)[:k].astype(np.float64)
 
 
 def _similarity_scale(sums: np.ndarray, sizes: np.ndarray) -> tuple[float, float]:
