@@ -4,11 +4,13 @@ names (seconds per setting).
 
     cd /work/wt-NAME && HF_HUB_OFFLINE=1 PYTHONPATH=$PWD nice -n 19 /work/main/.venv/bin/python benchmarks/map_quality_sweep.py
 
-Each row: island / region similarity thresholds; regions (and how many hold >= 5% of the map),
+Each row: island / region similarity thresholds; regions (how many hold >= 5% / < 1% of the map),
 the largest region's share, regions >= 5% below 0.85 purity, size-weighted purity (coarse label)
 and NMI (fine label) of regions / islands, keys in several pieces of land (regions / islands).
-The first row of each corpus is the Ward on island centroids that compute_layout used before.
-JSON: benchmarks/results/map_quality_sweep.json.
+The first row of each corpus is the Ward on island centroids that compute_layout used before;
+the last, the default thresholds with map-neighbour links longer than 3x the median distance
+to the 5th neighbour left out (roughly where the canvas draws sea between two paragraphs; not
+the default). JSON: benchmarks/results/map_quality_sweep.json.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ def figures(data: dict, coords, levels) -> dict:
     pieces = mq.contiguity(coords, levels, n)
     return {"regions": len(regions), "regions_big": sum(r["share"] >= mq.BIG_REGION for r in regions),
             "largest": max(r["share"] for r in regions),
+            "under_1pct": sum(r["share"] < 0.01 for r in regions),
             "flagged": [r["purity"] for r in regions if r["flag"]],
             "purity": [mq.purity(levels[lv], coarse, n)[0] for lv in (0, 1)],
             "nmi_fine": [round(float(nmi(fine[levels[lv] >= 0], levels[lv][levels[lv] >= 0])), 3) for lv in (0, 1)],
@@ -58,14 +61,37 @@ def sweep(name: str) -> list[dict]:
             rows.append({"setting": label, **figures(data, coords, hier.build_levels(vectors, bays, coords))})
     finally:
         hier.ISLAND_SIMILARITY, hier.REGION_SIMILARITY = saved
+    plain = hier.key_adjacency
+    try:
+        hier.key_adjacency = short_links_only
+        rows.append({"setting": "default, short links only",
+                     **figures(data, coords, hier.build_levels(vectors, bays, coords))})
+    finally:
+        hier.key_adjacency = plain
     return rows
 
 
+def short_links_only(coords, keys, k, neighbours: int = 10, reach: float = 3.0):
+    """adjacency.key_adjacency without links longer than ``reach`` x the median distance from
+    a land paragraph to its 5th nearest land paragraph."""
+    from scipy import sparse
+    from sklearn.neighbors import NearestNeighbors
+
+    land = np.flatnonzero(keys >= 0)
+    dist, neigh = NearestNeighbors(n_neighbors=neighbours + 1).fit(coords[land]).kneighbors(coords[land])
+    limit = reach * float(np.median(dist[:, 5]))
+    a = np.repeat(keys[land], neighbours)
+    b = keys[land][neigh[:, 1:].ravel()]
+    keep = (a != b) & (dist[:, 1:].ravel() <= limit)
+    adj = sparse.coo_matrix((np.ones(int(keep.sum())), (a[keep], b[keep])), shape=(k, k)).tocsr()
+    return adj + adj.T
+
+
 def markdown(name: str, rows: list[dict]) -> str:
-    out = [f"{name}", "| islands / regions threshold | regions (>= 5%) | largest | flagged | purity R / I "
+    out = [f"{name}", "| islands / regions threshold | regions (>= 5%, < 1%) | largest | flagged | purity R / I "
            "| NMI fine R / I | in pieces R / I | on several drawn masses R / I |", "|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        out.append(f"| {r['setting']} | {r['regions']} ({r['regions_big']}) | {r['largest']:.0%} | "
+        out.append(f"| {r['setting']} | {r['regions']} ({r['regions_big']}, {r['under_1pct']}) | {r['largest']:.0%} | "
                    f"{len(r['flagged'])} {r['flagged']} | {r['purity'][0]} / {r['purity'][1]} | "
                    f"{r['nmi_fine'][0]} / {r['nmi_fine'][1]} | {r['in_pieces'][0]} / {r['in_pieces'][1]} | "
                    f"{r['drawn_split'][0]} / {r['drawn_split'][1]} |")
