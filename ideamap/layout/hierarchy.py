@@ -4,9 +4,9 @@ while they are about the same thing.
 Why not Ward on island centroids (islands.build_levels, the default before issue 12): it joins
 islands from opposite ends of the map into one region, and its fixed target of ~sqrt(islands)
 regions forces unlike neighbours together. Measured on the shared labelled corpora
-(benchmarks/map_quality.py): every region of the papers and 4 of 5 of the meeting notes were in
-several pieces of land, and 3 of 4 and 5 of 5 regions holding >= 5% of the map were below 0.85
-purity. Here:
+(benchmarks/map_quality.py, README "Map quality"): with it every region of both corpora was in
+several pieces of land, and 3 of 4 (papers) and 4 of 4 (meeting notes) regions holding >= 5% of
+the map were below 0.85 purity. Here:
 
 - two keys touch when a paragraph of one has a paragraph of the other among its nearest land
   neighbours on the 2-D map (adjacency.key_adjacency); keys on separate land never merge, so every
