@@ -1,7 +1,7 @@
 """Map quality on the shared labelled corpora: purity per region, NMI per level, sea share and
 label retrieval of the old c-TF-IDF word-list labels vs today's phrase names, in the same run.
 
-    cd /work/wt-NAME && PYTHONPATH=$PWD nice /work/main/.venv/bin/python benchmarks/map_quality.py
+    cd /work/wt-NAME && HF_HUB_OFFLINE=1 PYTHONPATH=$PWD nice -n 19 /work/main/.venv/bin/python benchmarks/map_quality.py
 
 Corpora (from ../shared/corpora, skipped when absent):
   papers_open    38 PDFs; each paragraph takes its paper's ``coarse_topic`` (6 classes) and
@@ -11,8 +11,10 @@ Corpora (from ../shared/corpora, skipped when absent):
                  meetings as one topic), "triage" for the minutes.
 Paragraphs are read and embedded as the app does (ingest readers, body and caption paragraphs,
 the app's encoder) and laid out with each paragraph's document, so boilerplate goes to sea.
-Four hierarchies are built from the same map's bays and scored in one run: today's Ward on
-island centroids, merges of touching land only, Ward weighted by island size, and both.
+Five hierarchies are built from the same map's bays and scored in one run: compute_layout's
+(touching_average: average linkage of touching land, hierarchy.py) and, for comparison, the
+Ward merges before it (islands.build_levels): on island centroids (the old default), of
+touching land only, weighted by island size, and both.
 Vectors and the map (coords, bays) are cached in /tmp (the map under a hash of the code that
 makes it), so a rerun only merges, names and scores (1-2 min; a cold run ~18 min on the busy
 2-core machine, nearly all embedding). JSON: benchmarks/results/map_quality.json; names table
@@ -143,15 +145,22 @@ def load_map(name: str, data: dict) -> tuple[np.ndarray, np.ndarray, float]:
     return r.coords, r.levels[-1], seconds
 
 
-def hierarchy(data: dict, coords, bays, adjacent: bool, weighted: bool) -> tuple[np.ndarray, list]:
-    """Levels and island dicts from the map's bays, as compute_layout makes them (its merges
-    are build_levels, its names relabel_islands); ``adjacent``: merges of touching land only;
-    ``weighted``: Ward counting each island's paragraphs."""
+def hierarchy(data: dict, coords, bays, variant: str) -> tuple[np.ndarray, list]:
+    """Levels and island dicts from the map's bays, as compute_layout makes them (its names are
+    relabel_islands). ``touching_average`` is compute_layout's (hierarchy.build_levels); the
+    others are islands.build_levels, today's before issue 12: Ward on centroids, optionally of
+    touching land only and/or weighted by island size."""
+    from ideamap.layout import hierarchy as hier
     from ideamap.layout import islands as isl
     from ideamap.layout import relabel_islands
 
-    levels = isl.build_levels(np.asarray(data["vectors"]), bays, coords if adjacent else None, weighted)
-    specs = relabel_islands(list(data["texts"]), levels, coords, np.asarray(data["vectors"]))
+    vectors = np.asarray(data["vectors"])
+    if variant == "touching_average":
+        levels = hier.build_levels(vectors, bays, coords)
+    else:
+        adjacent, weighted = HIERARCHIES[variant]
+        levels = isl.build_levels(vectors, bays, coords if adjacent else None, weighted)
+    specs = relabel_islands(list(data["texts"]), levels, coords, vectors)
     return levels, [dataclasses.asdict(s) for s in specs]
 
 
@@ -245,6 +254,40 @@ def contiguity(coords, levels, n_map: int) -> list[dict]:
     return out
 
 
+def drawn_land(coords, levels) -> list[dict]:
+    """Per level: keys whose paragraphs lie on more than one land mass *as the canvas draws it*
+    (its blurred land density above the coast, app/canvas/fields.py), counting a mass only when
+    it holds >= 5% of the key. Stricter than ``contiguity``: a thin bridge of paragraphs links
+    map neighbours but may be drawn as sea."""
+    import math
+
+    from scipy import ndimage
+
+    from ideamap.app.canvas import fields
+
+    class Scene:  # what fields' bandwidth reads from a scene
+        def __init__(self):
+            self.xy, self.land = np.asarray(coords, np.float32), levels[-1] >= 0
+
+        def memo(self, _key, make):
+            return make()
+
+    scene = Scene()
+    sigma = fields._bandwidth(scene)
+    density = fields.blur(fields.counts(scene.xy[scene.land]), sigma)
+    masses, _ = ndimage.label(density > fields.COAST_FRACTION / (2 * math.pi * sigma**2))
+    ix, iy = fields.cells(scene.xy, fields.GRID)
+    mass = masses[iy, ix]
+    out = []
+    for lv in range(levels.shape[0] - 1):
+        keys, split = levels[lv], 0
+        for key in np.unique(keys[keys >= 0]):
+            counts = np.bincount(mass[(keys == key) & (mass > 0)])[1:]
+            split += int((counts >= 0.05 * (keys == key).sum()).sum() > 1)
+        out.append({"level": lv, "keys": int(keys.max()) + 1, "on_several_drawn_masses": split})
+    return out
+
+
 def score(data: dict, coords, levels, islands, encode) -> dict:
     from sklearn.metrics import normalized_mutual_info_score as nmi
 
@@ -268,7 +311,10 @@ def score(data: dict, coords, levels, islands, encode) -> dict:
         r.update(old=old.get((0, r["key"]), ""), new=new.get((0, r["key"]), ""))
     return {
         "levels": per_level, "regions": regions, "regions_flagged": sum(r["flag"] for r in regions),
+        "regions_big": sum(r["share"] >= BIG_REGION for r in regions),
+        "largest_region_share": max((r["share"] for r in regions), default=0.0),
         "contiguity": contiguity(coords, levels, n),
+        "drawn_land": drawn_land(coords, levels),
         # old_first_term: the old label cut to its best term, to tell "one term vs a word list"
         # apart from "phrase scoring vs c-TF-IDF" in the phrase names' score.
         "label_retrieval": {"old_ctfidf": retrieval(old, vectors, levels, parents, encode),
@@ -329,10 +375,11 @@ def names_markdown(report: dict) -> str:
     return "\n".join(out)
 
 
-# name -> (merges of touching land only, Ward weighted by island size)
-HIERARCHIES = {"ward_centroids": (False, False), "adjacent_ward": (True, False),
+# name -> (merges of touching land only, Ward weighted by island size) for islands.build_levels;
+# touching_average is hierarchy.build_levels (compute_layout's since issue 12).
+HIERARCHIES = {"touching_average": None, "ward_centroids": (False, False), "adjacent_ward": (True, False),
                "weighted_ward": (False, True), "adjacent_weighted_ward": (True, True)}
-SHOWN = "ward_centroids"  # the hierarchy whose names the table shows: compute_layout's
+SHOWN = "touching_average"  # the hierarchy whose names the table shows: compute_layout's
 
 
 def run_corpus(name: str, encode) -> dict:
@@ -342,9 +389,9 @@ def run_corpus(name: str, encode) -> dict:
            "classes_coarse": len(set(data["coarse"])), "classes_fine": len(set(data["fine"])),
            "sea_share": round(float(np.mean(bays < 0)), 3), "bays": int(bays.max()) + 1,
            "layout_s": round(seconds, 1)}
-    for variant, (adjacent, weighted) in HIERARCHIES.items():
+    for variant in HIERARCHIES:
         t0 = time.perf_counter()
-        levels, islands = hierarchy(data, coords, bays, adjacent, weighted)
+        levels, islands = hierarchy(data, coords, bays, variant)
         out[variant] = {"merge_and_name_s": round(time.perf_counter() - t0, 1),
                         **score(data, coords, levels, islands, encode)}
     return out
@@ -352,7 +399,7 @@ def run_corpus(name: str, encode) -> dict:
 
 def main() -> dict:
     encode = encoder()
-    report: dict = {"command": "PYTHONPATH=$PWD nice python benchmarks/map_quality.py",
+    report: dict = {"command": "HF_HUB_OFFLINE=1 PYTHONPATH=$PWD nice -n 19 python benchmarks/map_quality.py",
                     "names_from": SHOWN, "corpora": {}}
     for name in CORPORA:
         if not (SHARED / name).is_dir():

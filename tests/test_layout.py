@@ -13,6 +13,7 @@ import pytest
 from sklearn.metrics import adjusted_rand_score, homogeneity_score
 
 from ideamap.layout import SEA, compute_layout, place_new_points, relabel_islands
+from ideamap.layout.adjacency import key_adjacency, pieces
 
 VOCABS = [
     "volcano lava magma eruption crater basalt".split(),
@@ -92,6 +93,10 @@ def test_hierarchy_nests(layout):
             assert parents.size == 1  # each island lies in exactly one parent
     counts = [len(np.unique(lv[~sea])) for lv in levels]
     assert counts == sorted(counts)  # coarser levels never have more islands
+    adj = key_adjacency(layout.coords, levels[-1], counts[-1])
+    for lv in range(levels.shape[0] - 1):  # every region and island is one area of land
+        for key in np.unique(levels[lv][~sea]):
+            assert pieces(adj, np.unique(levels[-1][levels[lv] == key])) == 1
     specs = {(s.level, s.key): s for s in layout.islands}
     for s in layout.islands:
         members = np.flatnonzero(levels[s.level] == s.key)

@@ -1,10 +1,12 @@
-"""Merges of islands into coarser ones that follow the map: only touching land, Ward by size."""
+"""Merges of islands into coarser ones that follow the map: only touching land (Ward by size, and
+compute_layout's average linkage of touching land, hierarchy.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ideamap.layout import SEA
+from ideamap.layout import hierarchy as hier
 from ideamap.layout import islands as isl
 from ideamap.layout.adjacency import cut, key_adjacency, pieces, weighted_ward_order
 
@@ -46,3 +48,89 @@ def test_weighted_ward_takes_a_small_island_into_its_nearest_big_one_first():
     order = weighted_ward_order(cents, np.array([500, 500, 3, 500]))
     assert order[0] in ((0, 2), (1, 2))
     assert cut(order, 4, 4).tolist() == [0, 1, 2, 3] and len(set(cut(order, 4, 2).tolist())) == 2
+
+
+# --- hierarchy.build_levels: compute_layout's merges (average linkage of touching land) ------
+
+
+def topic_line(topics, per=40, seed=0, small=None):
+    """Blobs side by side on the map; blob i is about ``topics[i]`` (blobs of one topic are alike
+    in meaning wherever they lie). ``small``: index of a blob given only 12 paragraphs (more
+    than the 10 map neighbours adjacency counts, so far out at sea it touches nothing)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(max(topics) + 1, 32))
+    coords, vectors, bays = [], [], []
+    for i, t in enumerate(topics):
+        m = 12 if i == small else per
+        coords.append([i, 0.0] + rng.normal(scale=0.2, size=(m, 2)))
+        blob = centres[t] + 0.3 * rng.normal(size=32)  # each blob a sub-topic of its topic
+        vectors.append(blob + 0.6 * rng.normal(size=(m, 32)))
+        bays.append(np.full(m, i))
+    v = np.vstack(vectors)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    return np.vstack(coords), v.astype(np.float32), np.concatenate(bays).astype(np.int32)
+
+
+def groups_of(levels, bays, level):
+    """The partition of the bays at ``level``, as a set of frozensets of bay ids."""
+    out: dict = {}
+    for b in np.unique(bays[bays != SEA]):
+        out.setdefault(int(levels[level][bays == b][0]), set()).add(int(b))
+    return {frozenset(g) for g in out.values()}
+
+
+def assert_nested_and_in_one_piece(levels, coords, bays):
+    adj = key_adjacency(coords, levels[-1], int(levels[-1].max()) + 1)
+    assert ((levels == SEA) == (bays == SEA)).all()
+    for lv in (0, 1):
+        for key in np.unique(levels[lv][levels[lv] != SEA]):
+            members = levels[lv] == key
+            assert len(np.unique(levels[lv - 1][members])) == 1 or lv == 0  # nesting
+            assert pieces(adj, np.unique(levels[-1][members])) == 1  # one area of land
+
+
+def test_regions_follow_the_land_when_far_land_is_alike():
+    # topic 0 on both ends of the map, topic 1 between them: Ward on centroids joins the ends
+    coords, vectors, bays = topic_line([0, 0, 1, 1, 0, 0])
+    old = isl.build_levels(vectors, bays)
+    assert old[0][bays == 0][0] == old[0][bays == 5][0]
+    levels = hier.build_levels(vectors, bays, coords)
+    assert_nested_and_in_one_piece(levels, coords, bays)
+    assert groups_of(levels, bays, 0) == {frozenset({0, 1}), frozenset({2, 3}), frozenset({4, 5})}
+
+
+def test_unlike_neighbours_stay_apart_and_alike_ones_merge():
+    coords, vectors, bays = topic_line([0, 0, 0, 1, 2, 2])
+    levels = hier.build_levels(vectors, bays, coords)
+    assert_nested_and_in_one_piece(levels, coords, bays)
+    # a region may be a single bay when it is unlike both neighbours
+    assert groups_of(levels, bays, 0) == {frozenset({0, 1, 2}), frozenset({3}), frozenset({4, 5})}
+
+
+def test_a_speck_joins_its_most_alike_neighbour_but_a_lone_one_stays():
+    # blob 2: 12 of 1,612 paragraphs (under hierarchy.SMALL_REGION of the land), unlike both sides
+    coords, vectors, bays = topic_line([0, 0, 1, 2, 2], per=400, small=2)
+    levels = hier.build_levels(vectors, bays, coords)
+    regions = groups_of(levels, bays, 0)
+    assert frozenset({2}) not in regions and len(regions) == 2
+    lone = coords.copy()
+    lone[bays == 2] += [0.0, 30.0]  # the same speck far out at sea: its own piece of land
+    assert frozenset({2}) in groups_of(hier.build_levels(vectors, bays, lone), bays, 0)
+
+
+def test_large_maps_read_adjacency_from_a_sample(monkeypatch):
+    from ideamap.layout import bay_sample
+
+    coords, vectors, bays = topic_line([0, 0, 1, 1, 0, 0])
+    bays[::7] = SEA
+    full = hier.build_levels(vectors, bays, coords)
+    monkeypatch.setattr(bay_sample, "CLUSTER_SAMPLE", 150)  # the map has 240 rows
+    sampled = hier.build_levels(vectors, bays, coords, seed=3)
+    assert_nested_and_in_one_piece(sampled, coords, bays)
+    assert groups_of(sampled, bays, 0) == groups_of(full, bays, 0)
+    assert np.array_equal(sampled, hier.build_levels(vectors, bays, coords, seed=3))
+
+
+def test_no_land_is_all_sea():
+    levels = hier.build_levels(np.ones((4, 3), np.float32), np.full(4, SEA, np.int32), np.zeros((4, 2)))
+    assert (levels == SEA).all() and levels.shape == (3, 4)

@@ -8,6 +8,7 @@ from typing import Callable
 import numpy as np
 
 from ideamap.layout import bay_sample
+from ideamap.layout import hierarchy
 from ideamap.layout import islands as isl
 from ideamap.layout import labels, phrases
 from ideamap.layout.landmarks import LANDMARK_SAMPLE, project_with_landmarks
@@ -15,7 +16,7 @@ from ideamap.layout.neighbors import normalise_rows
 from ideamap.layout.specs import relabel_islands
 from ideamap.layout.types import SEA, LayoutResult
 
-ALGORITHM = "umap2d+hdbscan2d+ward+ctfidf/1"
+ALGORITHM = "umap2d+hdbscan2d+touching-average+ctfidf/2"
 
 
 def compute_layout(
@@ -91,19 +92,13 @@ def _cluster(vectors: np.ndarray, coords: np.ndarray, params: dict, boilerplate=
     bays = isl.find_bays(coords, hdb, seed) if distinct >= isl.MIN_POINTS_TO_CLUSTER else isl.one_island(n)
     if boilerplate is not None and boilerplate.any() and not boilerplate.all():
         bays = np.where(boilerplate, SEA, bays)  # build_levels renumbers the bays left
-    levels = isl.build_levels(vectors, bays)
+    levels = hierarchy.build_levels(vectors, bays, coords, seed)
     counts = [int(lv.max()) + 1 if (lv != SEA).any() else 0 for lv in levels]
     params["clustering"] = {
         "method": "hdbscan on map coords" if distinct >= isl.MIN_POINTS_TO_CLUSTER else "single island",
         **hdb,
         "fringe": {"neighbours": isl.FRINGE_NEIGHBOURS, "share": isl.FRINGE_SHARE},
-        "merge": {
-            "method": "ward (scipy) on normalised centroid vectors",
-            "substantial_share": "1/(4*target)",
-            "targets": dict(zip(("islands", "regions"), isl.level_targets(counts[-1])))
-            if counts[-1]
-            else {},
-        },
+        "merge": hierarchy.params(),
         **_sampling(n),
         "islands_per_level": counts,
         "sea_share": float(np.mean(levels[-1] == SEA)) if n else 0.0,

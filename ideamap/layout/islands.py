@@ -4,9 +4,9 @@ Why the 2-D map and not a 5-10-D UMAP space: measured on 4.6k meeting-note parag
 the map gives islands that are contiguous where the user sees them (91-94% of a paragraph's
 10 nearest map neighbours share its bay, against 74-80% when clustering in 5-D/10-D), and it
 saves a second UMAP fit. The semantic purity of bays drops a little (~0.55 vs ~0.65), which the
-labels tolerate. Coarser levels merge bays by their mean embedding vectors, so the hierarchy is
-semantic while the finest level is spatial; on the same data the merged islands and regions
-stayed contiguous on the map (98% and 99% of map neighbours share the island/region).
+labels tolerate. compute_layout merges bays into islands and regions in hierarchy.py (touching
+land only); ``build_levels`` here is the Ward on island centroids it used before issue 12, kept
+as the baseline benchmarks/map_quality.py measures against.
 """
 
 from __future__ import annotations
@@ -101,8 +101,8 @@ def level_targets(n_bays: int) -> tuple[int, int]:
     return n_islands, n_regions
 
 
-def centroids(vectors: np.ndarray, keys: np.ndarray, k: int) -> np.ndarray:
-    """Normalised mean vector of each key's members (rows with SEA are ignored)."""
+def key_sums(vectors: np.ndarray, keys: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per key the float64 sum of its members' vectors and its size (SEA rows are ignored)."""
     # One float64 bincount per dimension: the same sums, in the same row order, as
     # np.add.at (so the same bits), but ~20x faster and without copying the land's vectors.
     bins = np.where(keys == SEA, k, keys)
@@ -111,7 +111,12 @@ def centroids(vectors: np.ndarray, keys: np.ndarray, k: int) -> np.ndarray:
         block = np.ascontiguousarray(vectors[:, j0 : j0 + 32].T)
         for j, column in enumerate(block, start=j0):
             sums[:, j] = np.bincount(bins, weights=column, minlength=k + 1)[:k]
-    return normalise_rows(sums)
+    return sums, np.bincount(bins, minlength=k + 1)[:k].astype(np.float64)
+
+
+def centroids(vectors: np.ndarray, keys: np.ndarray, k: int) -> np.ndarray:
+    """Normalised mean vector of each key's members (rows with SEA are ignored)."""
+    return normalise_rows(key_sums(vectors, keys, k)[0])
 
 
 def merge(vectors: np.ndarray, keys: np.ndarray, k: int, target: int, adj=None,
