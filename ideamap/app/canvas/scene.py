@@ -183,8 +183,8 @@ class MapScene:
         return cKDTree(self.xy.astype(np.float64))
 
     def _build_grid_index(self) -> tuple[np.ndarray, np.ndarray]:
-        """(rows ordered by bucket, each bucket's first position): built on first use, since
-        a 1M map's first frame needs no rectangle query (the tiles start with fields)."""
+        """(rows ordered by bucket, each bucket's first position): built on first use (the
+        first tile's dots, on the tile thread), not while the window waits for the scene."""
         g = INDEX_GRID
         cells = _cell_array(self.xy[:, 1], g) * g + _cell_array(self.xy[:, 0], g)
         order = _frozen(stable_order(cells))
