@@ -224,3 +224,40 @@ def test_preparing_the_flags_never_drops_a_digest_in_flight(qtbot):
     tasks.prepare(object())  # a session it must not touch while a digest runs
     qtbot.waitUntil(lambda: got == ["digest"], timeout=10_000)
     qtbot.waitUntil(lambda: not tasks.busy(), timeout=10_000)
+
+
+def test_a_large_map_lists_neighbours_before_its_boilerplate_pass_then_marks_it(qtbot, tmp_path, monkeypatch):
+    """Above WAIT_FOR_BOILERPLATE_UP_TO paragraphs a click does not wait for the pass over every
+    text (tens of seconds at 1M): the list comes unmarked, and again, marked, once it is done."""
+    import threading
+
+    from ideamap.app.jobs import reading_tasks
+    from ideamap.reading import boilerplate_ids
+
+    monkeypatch.setattr(reading_tasks, "WAIT_FOR_BOILERPLATE_UP_TO", 0)  # this small map counts as large
+    monkeypatch.setattr("ideamap.app.flows.navigation.WAIT_FOR_BOILERPLATE_UP_TO", 0)
+    release = threading.Event()
+
+    def slow_pass(store, index=None):
+        release.wait(20)
+        return boilerplate_ids(store, index)
+
+    monkeypatch.setattr("ideamap.reading.boilerplate_ids", slow_pass)
+    w = shown_window(qtbot, tmp_path)
+    try:
+        assert w.open_map(make_copies_map(tmp_path / "copies.ideamap"))
+        qtbot.waitUntil(lambda: w.session.index is not None, timeout=10000)
+        panel = w.paragraph_panel
+        w.nav.show_paragraph(pid_of(w, HARBOUR[0]))
+        qtbot.waitUntil(lambda: not w.reading.neighbours_lane.busy() and bool(panel.neighbor_ids()), timeout=10000)
+        first = rows_shown(panel)
+        assert any("licensed under CC BY" in text for _, text, _ in first)  # listed, the pass still running
+        assert not any(source.startswith("Repeated text") for source, _, _ in first)
+        release.set()
+        qtbot.waitUntil(lambda: any(s.startswith("Repeated text") for s, _, _ in rows_shown(panel)), timeout=10000)
+        repeated = [source.startswith("Repeated text") for source, _, _ in rows_shown(panel)]
+        assert repeated[-1] and repeated == sorted(repeated)  # boilerplate last, as on a small map
+    finally:
+        release.set()
+        settle(qtbot, w)
+        w.close()

@@ -7,6 +7,7 @@ from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 
 from ideamap.app.history import History
+from ideamap.app.jobs.reading_tasks import WAIT_FOR_BOILERPLATE_UP_TO
 from ideamap.app.text import citation, source_label
 from ideamap.errors import IdeamapError
 
@@ -119,6 +120,13 @@ class Navigator(QObject):
             session, pid, N_NEIGHBORS, other_documents_only=self.other_documents_only, boilerplate_rank=rank,
             on_done=lambda hood: self._neighbours_found(session, pid, hood),
             on_failed=lambda exc: self._neighbours_failed(session, pid, exc))
+
+    def boilerplate_ready(self) -> None:
+        """A large map's boilerplate pass is done: the shown list, made without it, is made
+        again with repeated text marked (small maps' lists waited for it)."""
+        session = self.w.session
+        if session is not None and session.index is not None and len(session.index) > WAIT_FOR_BOILERPLATE_UP_TO:
+            self.refresh_neighbors()
 
     def _neighbours_found(self, session, pid: int, hood) -> None:
         if session is not self.w.session or pid != self.current_pid:

@@ -8,7 +8,9 @@ one matters. A result arrives only if it is still the latest of its lane (``on_d
 called for a request that was overtaken).
 
 The boilerplate flags (one pass over the map's texts and a kNN search) are computed once per
-opened map, by whichever lane needs them first, and shared.
+opened map, by whichever lane needs them first, and shared. On a large map a neighbour list does
+not wait for them (the pass reads every text: tens of seconds at 1M paragraphs); it is shown
+unmarked and asked for again once they are in (``boilerplateReady``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,11 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, Signal
 
 from ideamap.app.jobs.background import Background
+
+
+# Up to this many paragraphs a neighbour list waits for the boilerplate pass (about a second);
+# above, it is listed at once and again when the pass is done.
+WAIT_FOR_BOILERPLATE_UP_TO = 50_000
 
 
 class _Lane:
@@ -84,12 +91,14 @@ class ReadingTasks(QObject):
     """The neighbour and digest lanes of one window."""
 
     settled = Signal(str)  # a lane has nothing left to do ("neighbours" or "digest")
+    boilerplateReady = Signal()  # an opened map's boilerplate flags were just computed
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.neighbours_lane = _Lane(self, "neighbours")
         self.digest_lane = _Lane(self, "digest")
         self._flags_lock = threading.Lock()
+        self._pass_lock = threading.Lock()
         self._flags: dict[str, frozenset[int]] = {}  # map path → boilerplate ids
 
     def boilerplate(self, session, store) -> frozenset[int]:
@@ -97,10 +106,18 @@ class ReadingTasks(QObject):
         from ideamap.reading import boilerplate_ids
 
         key = str(session.path)
-        with self._flags_lock:  # two lanes asking at once compute it once
-            if key not in self._flags:
-                self._flags[key] = boilerplate_ids(store, session.index)
-            return self._flags[key]
+        with self._pass_lock:  # two lanes asking at once compute it once
+            flags = self.known_boilerplate(session)
+            if flags is None:
+                flags = boilerplate_ids(store, session.index)
+                with self._flags_lock:  # held only for the dict: known_boilerplate never waits
+                    self._flags[key] = flags
+                self.boilerplateReady.emit()  # queued to the window's thread
+        return flags
+
+    def known_boilerplate(self, session) -> frozenset[int] | None:
+        with self._flags_lock:
+            return self._flags.get(str(session.path))
 
     def prepare(self, session) -> None:
         """Once the index is built: find the boilerplate ahead of the first neighbour list
@@ -115,11 +132,18 @@ class ReadingTasks(QObject):
                    on_done: Callable[[Any], None], on_failed: Callable[[BaseException], None]) -> int:
         from ideamap.reading import neighbours_without_repetition
 
+        wait = session.index is None or len(session.index) <= WAIT_FOR_BOILERPLATE_UP_TO
+        if not wait and self.known_boilerplate(session) is None:
+            self.prepare(session)  # in case nothing has started the pass yet
+
         def work(lane):
             store = lane.store(session.path)
+            flags = self.known_boilerplate(session)
+            if flags is None:
+                flags = self.boilerplate(session, store) if wait else frozenset()
             return neighbours_without_repetition(
                 store, session.index, pid, k, other_documents_only=other_documents_only,
-                boilerplate_rank=boilerplate_rank, boilerplate=self.boilerplate(session, store))
+                boilerplate_rank=boilerplate_rank, boilerplate=flags)
 
         return self.neighbours_lane.request(work, on_done, on_failed)
 

@@ -100,6 +100,7 @@ class MainWindow(QMainWindow):
         p.copyCitation.connect(self.nav.copy_citation)
         p.showDocument.connect(self.reader.show_document)
         p.boilerplateToggled.connect(lambda _on: self.nav.refresh_neighbors())
+        self.reading.boilerplateReady.connect(self.nav.boilerplate_ready)
         self.island_panel.paragraphActivated.connect(lambda pid: self.nav.show_paragraph(pid, fly=True))
         self.island_panel.zoomRequested.connect(self.nav.zoom_to_island)
         self.island_panel.islandActivated.connect(self.nav.go_to_island)
