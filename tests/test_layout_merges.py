@@ -113,9 +113,38 @@ def test_a_speck_joins_its_most_alike_neighbour_but_a_lone_one_stays():
     levels = hier.build_levels(vectors, bays, coords)
     regions = groups_of(levels, bays, 0)
     assert frozenset({2}) not in regions and len(regions) == 2
-    lone = coords.copy()
-    lone[bays == 2] += [0.0, 30.0]  # the same speck far out at sea: its own piece of land
-    assert frozenset({2}) in groups_of(hier.build_levels(vectors, bays, lone), bays, 0)
+    islet = coords.copy()
+    islet[bays == 2] += [0.0, 30.0]  # the same speck far out at sea: nothing touches it
+    assert frozenset({2}) in groups_of(hier.build_levels(vectors, bays, islet), bays, 0)  # few regions: kept
+
+
+def test_separate_clumps_do_not_each_make_a_region():
+    """A map of many separate clumps (each a piece of land of its own, nothing touching) gets
+    regions of at least SMALL_REGION of the land, not one region per clump; big clumps stay
+    regions of their own."""
+    rng = np.random.default_rng(4)
+    centres = rng.normal(size=(4, 32))
+    coords, vectors, bays = [], [], []
+    for i in range(300):  # 300 clumps of 20 paragraphs, 4 topics, 3 map units apart
+        coords.append([3.0 * (i % 20), 3.0 * (i // 20)] + rng.normal(scale=0.05, size=(20, 2)))
+        vectors.append(centres[i % 4] + 0.5 * rng.normal(size=(20, 32)))
+        bays.append(np.full(20, i))
+    coords.append([100.0, 100.0] + rng.normal(scale=0.05, size=(2000, 2)))  # one big lone clump
+    vectors.append(rng.normal(size=32) + 0.5 * rng.normal(size=(2000, 32)))
+    bays.append(np.full(2000, 300))
+    coords, vectors, bays = np.vstack(coords), np.vstack(vectors), np.concatenate(bays).astype(np.int32)
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    levels = hier.build_levels(vectors, bays, coords)
+    # Far fewer regions than the 301 clumps: beyond MOST_REGIONS no region is a small islet.
+    sizes = np.bincount(levels[0])
+    assert len(sizes) <= hier.MOST_REGIONS or sizes.min() >= hier.SMALL_REGION * len(bays)
+    assert len(sizes) < 1 / hier.SMALL_REGION and int(levels[1].max()) + 1 <= hier.MOST_ISLANDS
+    big = levels[0][bays == 300]
+    assert (levels[0] == big[0]).sum() == 2000  # the big lone clump is a region by itself
+    # Each region is a few clumps near each other on the map, not clumps from all over it.
+    for key in range(int(levels[0].max()) + 1):
+        spread = coords[levels[0] == key].std(axis=0).max()
+        assert spread < 20, f"region {key} spans the map"
 
 
 def test_large_maps_read_adjacency_from_a_sample(monkeypatch):

@@ -17,8 +17,14 @@ the map were below 0.85 purity. Here:
   thresholds mean the same for any encoder or collection;
 - neighbours merge, most similar pair first, while that pair is at least ISLAND_SIMILARITY
   (islands) or REGION_SIMILARITY (regions) alike: how many regions a map has follows its data;
-- a group smaller than SMALL_ISLAND / SMALL_REGION of the land joins its most similar neighbour
-  (a lone piece of land keeps its own), so the overview is not strewn with specks.
+- a group smaller than SMALL_ISLAND / SMALL_REGION of the land joins its most similar neighbour,
+  so the overview is not strewn with specks. A small group on a piece of land of its own (an
+  islet: nothing touches it) keeps its own only while the level has at most MOST_ISLANDS /
+  MOST_REGIONS groups; beyond, islets join (smallest first) the most similar of the
+  NEAREST_ON_MAP groups nearest to them on the map, so such an island or region is a main piece
+  of land with islets off its coast. Without that, a map made of many separate clumps kept one
+  region per clump: 2,725 regions for 2,728 bays on the 1M benchmark map
+  (benchmarks/bench_scale.py), whose overview took 13 s to draw and could not be read.
 
 Cost: one kNN pass over the land (on a sample above bay_sample.CLUSTER_SAMPLE paragraphs), one
 pass over the vectors for the bays' mean vectors, then O(E log E) heap work on the bay graph
@@ -46,6 +52,11 @@ REGION_SIMILARITY = 0.4
 # Below these shares of the land a group is a speck at its level's zoom: it joins a neighbour.
 SMALL_ISLAND = 0.005
 SMALL_REGION = 0.01
+NEAREST_ON_MAP = 4  # an islet joins the most similar of this many groups nearest to it on the map
+# Above this many groups a level's islets join nearby land (papers_open: 34 regions, 60 islands,
+# all kept as they are; the 1M benchmark map: 2,725 before).
+MOST_ISLANDS = 200
+MOST_REGIONS = 50
 
 
 def build_levels(vectors: np.ndarray, bays: np.ndarray, coords: np.ndarray, seed: int = 42) -> np.ndarray:
@@ -55,14 +66,16 @@ def build_levels(vectors: np.ndarray, bays: np.ndarray, coords: np.ndarray, seed
         return np.full((3, bays.size), SEA, dtype=np.int32)
     k = int(bays.max()) + 1
     sums, sizes = key_sums(vectors, bays, k)
+    places = _place_sums(coords, bays, k)
     scale = _similarity_scale(sums, sizes)
     adj = _adjacency(coords, bays, k, seed)
     land = float(sizes.sum())
-    island_of_bay = _merge_level(sums, sizes, adj, scale, ISLAND_SIMILARITY, SMALL_ISLAND * land)
+    island_of_bay = _merge_level(sums, sizes, places, adj, scale, ISLAND_SIMILARITY, SMALL_ISLAND * land,
+                                 MOST_ISLANDS)
     island_sums, island_sizes = _group(sums, island_of_bay), _group(sizes, island_of_bay)
     island_adj = _group_adjacency(adj, island_of_bay)
-    region_of_island = _merge_level(island_sums, island_sizes, island_adj, scale, REGION_SIMILARITY,
-                                    SMALL_REGION * land)
+    region_of_island = _merge_level(island_sums, island_sizes, _group(places, island_of_bay), island_adj, scale,
+                                    REGION_SIMILARITY, SMALL_REGION * land, MOST_REGIONS)
     islands = by_size(np.where(bays == SEA, SEA, island_of_bay[np.maximum(bays, 0)]))
     regions_raw = region_of_island[island_of_bay]
     regions = by_size(np.where(bays == SEA, SEA, regions_raw[np.maximum(bays, 0)]))
@@ -73,7 +86,16 @@ def params() -> dict:
     """What the merges did, for the map's record of its run."""
     return {"method": "average linkage of touching land, on the map's similarity scale",
             "island_similarity": ISLAND_SIMILARITY, "region_similarity": REGION_SIMILARITY,
-            "small_island_share": SMALL_ISLAND, "small_region_share": SMALL_REGION}
+            "small_island_share": SMALL_ISLAND, "small_region_share": SMALL_REGION,
+            "islets_join_one_of_the_nearest": NEAREST_ON_MAP,
+            "islets_join_above": {"islands": MOST_ISLANDS, "regions": MOST_REGIONS}}
+
+
+def _place_sums(coords: np.ndarray, bays: np.ndarray, k: int) -> np.ndarray:
+    """(k, 2) per bay the sum of its paragraphs' map coordinates (its centre times its size)."""
+    land = bays != SEA
+    return np.stack([np.bincount(bays[land], np.asarray(coords, np.float64)[land, d], minlength=k)
+                     for d in (0, 1)], axis=1)
 
 
 def _similarity_scale(sums: np.ndarray, sizes: np.ndarray) -> tuple[float, float]:
@@ -114,20 +136,21 @@ def _group_adjacency(adj, group_of: np.ndarray):
     return grouped.tocsr()
 
 
-def _merge_level(sums, sizes, adj, scale, threshold: float, small: float) -> np.ndarray:
+def _merge_level(sums, sizes, places, adj, scale, threshold: float, small: float, most: int) -> np.ndarray:
     """Group of each key (0..m-1, in key order of each group's first key) after the merges."""
-    graph = _Graph(sums, sizes, adj, scale)
+    graph = _Graph(sums, sizes, places, adj, scale)
     graph.merge_while_similar(threshold)
-    graph.absorb_small(small)
+    graph.absorb_small(small, most)
     return graph.groups()
 
 
 class _Graph:
     """Groups of keys on the touching graph, with their vector sums and sizes."""
 
-    def __init__(self, sums, sizes, adj, scale):
+    def __init__(self, sums, sizes, places, adj, scale):
         self.sums = np.array(sums, dtype=np.float64)
         self.sizes = np.array(sizes, dtype=np.float64)
+        self.places = np.array(places, dtype=np.float64)  # sums of map coordinates
         self.random, self.bay = scale
         self.parent = np.arange(len(self.sizes))
         coo = adj.tocoo()
@@ -146,6 +169,7 @@ class _Graph:
         """Merge the groups a and b (both alive) into the lower key; returns it."""
         a, b = min(a, b), max(a, b)
         self.sums[a] += self.sums[b]
+        self.places[a] += self.places[b]
         self.sizes[a] += self.sizes[b]
         self.sizes[b] = 0
         self.parent[b] = a
@@ -181,16 +205,31 @@ class _Graph:
             for c in sorted(self.nbrs[kept]):
                 push(kept, c)
 
-    def absorb_small(self, small: float) -> None:
-        """Groups below ``small`` paragraphs join their most similar neighbour, smallest first
-        (a group with no neighbour, a lone piece of land, stays)."""
+    def absorb_small(self, small: float, most: int) -> None:
+        """Groups below ``small`` paragraphs join their most similar neighbour, smallest first;
+        then, while more than ``most`` groups are left, small islets (no neighbour) join the
+        most similar of the groups nearest to them on the map."""
         while True:
-            alive = [g for g in np.flatnonzero(self.sizes > 0) if self.sizes[g] < small and self.nbrs[g]]
-            if not alive:
+            alive = np.flatnonzero(self.sizes > 0)
+            tiny = alive[self.sizes[alive] < small]
+            tiny = tiny[np.lexsort((tiny, self.sizes[tiny]))]  # smallest first, then lowest key
+            touching = [int(g) for g in tiny if self.nbrs[g]]
+            if touching:
+                g = touching[0]
+                options = sorted(self.nbrs[g])
+            elif tiny.size and alive.size > max(most, 1):
+                g = int(tiny[0])
+                options = self._nearest_on_map(g, alive)
+            else:
                 return
-            g = min(alive, key=lambda x: (self.sizes[x], x))
-            best = max(sorted(self.nbrs[g]), key=lambda c: self.similarity(g, c))
-            self.join(g, best)
+            self.join(g, max(options, key=lambda c: self.similarity(g, c)))
+
+    def _nearest_on_map(self, g: int, alive: np.ndarray) -> list[int]:
+        others = alive[alive != g]
+        centres = self.places[others] / self.sizes[others, None]
+        d = ((centres - self.places[g] / self.sizes[g]) ** 2).sum(axis=1)
+        near = np.argsort(d, kind="stable")[:NEAREST_ON_MAP]
+        return sorted(int(c) for c in others[near])
 
     def groups(self) -> np.ndarray:
         root = self.parent.copy()
