@@ -191,3 +191,22 @@ def test_zoomed_in_each_sizeable_region_on_screen_keeps_a_name(seed, regions, si
         # An island well inside the view: its region is on screen, so it needs a name.
         if share[region] >= REGION_SHARE and 0.12 * w < sx < 0.88 * w and 60 < sy < h - 60:
             assert region in named, f"region {region} has an island on screen but no name"
+
+
+def test_fit_all_keeps_a_tall_map_clear_of_the_minimap_corner():
+    from ideamap.app.canvas.camera import CLEAR_FIT_MIN_SCALE, Camera
+
+    corner = (530 - 176, 720 - 176, 170, 170)  # the minimap's box in a 530 x 720 canvas
+    bounds = (0.1, 0.05, 0.9, 0.95)  # a map a little taller than wide
+    plain, clear = Camera(width=530, height=720), Camera(width=530, height=720)
+    plain.fit(bounds, 0.04)
+    clear.fit_clear_of(bounds, 0.04, corner)
+    x, y, w, h = clear.frame_of(bounds)
+    assert x >= 0 and y >= 0 and x + w <= 530 and y + h <= 720  # whole map in view
+    assert y + h <= corner[1] or x + w <= corner[0]  # and none of it under the minimap
+    assert CLEAR_FIT_MIN_SCALE * plain.scale <= clear.scale < plain.scale
+    square = Camera(width=400, height=400)
+    square.fit_clear_of((0, 0, 1, 1), 0.04, (224, 224, 170, 170))  # would cost too much: plain fit
+    ref = Camera(width=400, height=400)
+    ref.fit((0, 0, 1, 1), 0.04)
+    assert (square.cx, square.cy, square.zoom) == (ref.cx, ref.cy, ref.zoom)

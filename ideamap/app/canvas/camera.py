@@ -18,6 +18,14 @@ TILE_SIZE = 256  # device pixels per tile side
 MAX_TILE_LEVEL = 24
 
 
+CLEAR_FIT_MIN_SCALE = 0.8  # fit all keeps the map clear of the minimap if it stays this large
+
+
+def _overlaps(a, b) -> bool:
+    """Whether two (x, y, w, h) rectangles overlap."""
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
 def clamp_zoom(zoom: float) -> float:
     return min(MAX_ZOOM, max(MIN_ZOOM, float(zoom)))
 
@@ -78,6 +86,36 @@ class Camera:
         fit_zoom = min(self.width / bw, self.height / bh) / base * (1 - 2 * margin)
         self.cx, self.cy = (x0 + x1) / 2, (y0 + y1) / 2
         self.zoom = clamp_zoom(fit_zoom)
+
+    def fit_clear_of(self, bounds, margin: float, corner) -> None:
+        """Like :meth:`fit`, but with the bounds' frame clear of ``corner`` (x, y, w, h in
+        logical px: a box in the bottom-right, the minimap), by fitting into the area left of
+        it or above it, whichever shows the map larger, when that costs at most
+        1 - CLEAR_FIT_MIN_SCALE of the plain fit's scale; otherwise the plain fit."""
+        self.fit(bounds, margin)
+        if corner is None or not _overlaps(self.frame_of(bounds), corner):
+            return
+        x, y = corner[0], corner[1]
+        beside = []
+        for vw, vh in ((x, self.height), (self.width, y)):  # left of the box, above it
+            if vw >= 1 and vh >= 1:
+                sub = Camera(width=int(vw), height=int(vh))
+                sub.fit(bounds, margin)
+                beside.append((sub.scale, vw, vh))
+        if not beside:
+            return
+        scale, vw, vh = max(beside)
+        if scale < CLEAR_FIT_MIN_SCALE * self.scale:
+            return
+        self.zoom = clamp_zoom(scale / max(1, min(self.width, self.height)))
+        # The bounds' centre goes to the centre of that area (at the canvas's top left).
+        self.cx = (bounds[0] + bounds[2]) / 2 + (self.width - vw) / 2 / self.scale
+        self.cy = (bounds[1] + bounds[3]) / 2 + (self.height - vh) / 2 / self.scale
+
+    def frame_of(self, bounds) -> tuple[float, float, float, float]:
+        """The world rectangle ``bounds`` on screen as (x, y, w, h) in logical px."""
+        (sx0, sy0), (sx1, sy1) = self.world_to_screen([bounds[:2], bounds[2:]])
+        return float(sx0), float(sy0), float(sx1 - sx0), float(sy1 - sy0)
 
     def copy(self, **changes) -> "Camera":
         return replace(self, **changes)

@@ -225,8 +225,9 @@ class MapCanvas(CanvasEvents, AreaSelect, QWidget):
         """Show the whole map, coasts included. The view stays fitted (refitted when the canvas
         is resized, e.g. once the window lays it out, or a panel opens) until the user moves."""
         target = self.camera.copy()
-        target.fit(map_extent(self.scene) if self.scene is not None and len(self.scene) else (0, 0, 1, 1),
-                   margin=FIT_MARGIN)
+        covered = self._covered()  # the minimap, if shown: the map is framed clear of it
+        target.fit_clear_of(map_extent(self.scene) if self.scene is not None and len(self.scene) else (0, 0, 1, 1),
+                            FIT_MARGIN, covered[0] if covered else None)
         if animate:
             self.fly_to(target.cx, target.cy, target.zoom)
         else:
@@ -407,12 +408,12 @@ class MapCanvas(CanvasEvents, AreaSelect, QWidget):
 
     def resizeEvent(self, event) -> None:
         self.camera.set_viewport(self.width(), self.height())
+        if self._minimap is not None:
+            self._minimap.place()  # first: a fit keeps the map clear of it
         if self._fitted:
             # A fit made for the old size would cut a wide map off on a narrower canvas. A fit
             # still flying (the map just opened) flies on to the new target instead of jumping.
             self.fit_all(animate=self.is_animating())
-        if self._minimap is not None:
-            self._minimap.place()
         self.cameraChanged.emit()
 
     def closeEvent(self, event) -> None:
