@@ -1,7 +1,7 @@
 """Time of the merges into islands and regions (hierarchy.build_levels, compute_layout's) against
 the Ward on centroids before it (islands.build_levels), on synthetic maps in the same run.
 
-    cd /work/wt-NAME && PYTHONPATH=$PWD nice -n 19 /work/main/.venv/bin/python benchmarks/bench_hierarchy.py 100000:800 300000:1500
+    .venv/bin/python benchmarks/bench_hierarchy.py 100000:800 300000:1500
 
 Each argument is paragraphs:bays. Bays are random spots on the map (10% sea), 384-d unit vectors
 drawn around one topic per 10 bays. Prints one line per map; the vectors take 1.5 GB at 1M.

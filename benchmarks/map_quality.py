@@ -1,7 +1,7 @@
 """Map quality on the shared labelled corpora: purity per region, NMI per level, sea share and
 label retrieval of the old c-TF-IDF word-list labels vs today's phrase names, in the same run.
 
-    cd /work/wt-NAME && HF_HUB_OFFLINE=1 PYTHONPATH=$PWD nice -n 19 /work/main/.venv/bin/python benchmarks/map_quality.py
+    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/map_quality.py
 
 Corpora (from ../shared/corpora, skipped when absent):
   papers_open    38 PDFs; each paragraph takes its paper's ``coarse_topic`` (6 classes) and

@@ -2,7 +2,7 @@
 ideamap/layout/hierarchy.py, on the same cached maps (run map_quality.py once first), without
 names (seconds per setting).
 
-    cd /work/wt-NAME && HF_HUB_OFFLINE=1 PYTHONPATH=$PWD nice -n 19 /work/main/.venv/bin/python benchmarks/map_quality_sweep.py
+    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/map_quality_sweep.py
 
 Each row: island / region similarity thresholds; regions (how many hold >= 5% / < 1% of the map),
 the largest region's share, regions >= 5% below 0.85 purity, size-weighted purity (coarse label)
